@@ -1,0 +1,163 @@
+#include "core/agent/agent.h"
+
+#include <kj/debug.h>
+
+#include "core/limits.h"
+
+namespace swarmlet::agent {
+namespace {
+
+// std::visit needs one callable with an overload per alternative.
+template <typename... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+
+}  // namespace
+
+Duration nextBackoff(Duration backoff) {
+  KJ_REQUIRE(backoff >= Duration(), backoff.count());
+  return min(limits::SESSION_BACKOFF_INITIAL + backoff * 2, limits::SESSION_BACKOFF_MAX);
+}
+
+Duration backoffAfterFailures(uint32_t failures) {
+  // 100ms * (2^k - 1) passes 8s at k = 7; stop doubling there to stay far from overflow.
+  if (failures >= 7) return limits::SESSION_BACKOFF_MAX;
+  return min(limits::SESSION_BACKOFF_INITIAL * ((int64_t{1} << failures) - 1),
+             limits::SESSION_BACKOFF_MAX);
+}
+
+Agent::Agent(const AgentConfig& config) : prng_(config.seed) {}
+
+void Agent::step(Instant now, const Input& input) {
+  KJ_REQUIRE(now >= now_, "time went backwards", now.sinceOrigin(), now_.sinceOrigin());
+  now_ = now;
+  if (state_.phase == AgentPhase::NOT_STARTED) {
+    KJ_REQUIRE(std::holds_alternative<Start>(input), "the first input must be Start");
+    handleStart(std::get<Start>(input));
+    handleDueDeadlines();
+    return;
+  }
+  // After AgentStopped nothing happens: late completions are stale by definition.
+  if (state_.phase == AgentPhase::STOPPED) return;
+  handleDueDeadlines();
+  std::visit(Overloaded{
+                 [&](const Start&) { KJ_FAIL_REQUIRE("Start given twice"); },
+                 [&](const Tick&) {},
+                 [&](const SessionOpened& e) { handleSessionOpened(e); },
+                 [&](const SessionFailed& e) { handleSessionFailed(e); },
+                 [&](const SessionMessageReceived& e) { handleSessionMessage(e); },
+                 [&](const HeartbeatAcked& e) { handleHeartbeatAcked(e); },
+                 [&](const HeartbeatFailed& e) { handleHeartbeatFailed(e); },
+                 [&](const NodeDescribed& e) { handleNodeDescribed(e); },
+                 [&](const LeaveRequested&) { handleLeave(); },
+                 [&](const StopRequested&) { handleStop(); },
+             },
+             input);
+  handleDueDeadlines();
+  KJ_IF_MAYBE (deadline, nextDeadline()) {
+    KJ_ASSERT(*deadline > now_, "a deadline was left unhandled", deadline->sinceOrigin());
+  }
+}
+
+kj::Vector<Effect> Agent::takeEffects() {
+  kj::Vector<Effect> taken = kj::mv(effects_);
+  effects_ = kj::Vector<Effect>();
+  return taken;
+}
+
+kj::Maybe<Instant> Agent::nextDeadline() const {
+  if (state_.phase != AgentPhase::RUNNING) return nullptr;
+  const SessionState& session = state_.session;
+  Instant sessionDeadline;
+  switch (session.phase) {
+    case SessionPhase::DELAYING:
+      sessionDeadline = session.delayUntil;
+      break;
+    case SessionPhase::OPENING:
+      sessionDeadline = session.openDeadline;
+      break;
+    case SessionPhase::REGISTERED:
+      sessionDeadline = session.heartbeatAt;
+      break;
+  }
+  return sessionDeadline < state_.nextDescribeAt ? sessionDeadline : state_.nextDescribeAt;
+}
+
+void Agent::handleStart(const Start& start) {
+  KJ_REQUIRE(start.managers.size() <= limits::MANAGERS_MAX, start.managers.size());
+  state_.phase = AgentPhase::RUNNING;
+  state_.description = start.description;
+  state_.role = start.role;
+  for (const Peer& peer : start.managers) {
+    state_.remotes.observe(peer, limits::REMOTE_WEIGHT_DEFAULT);
+  }
+  state_.nextDescribeAt = now_ + limits::NODE_DESCRIPTION_REFRESH_PERIOD;
+  KJ_ASSERT(state_.backoff == Duration());
+  startGeneration();
+}
+
+// A deadline handler can make another deadline due at once (a failed selection starts a new
+// generation whose drawn delay may be zero), so run until nothing is due. The bound is
+// generous: each round needs a zero delay drawn from a positive backoff.
+void Agent::handleDueDeadlines() {
+  for (int round = 0;; ++round) {
+    KJ_ASSERT(round < 64, "deadlines keep falling due", round);
+    KJ_IF_MAYBE (deadline, nextDeadline()) {
+      if (*deadline > now_) return;
+    } else {
+      return;
+    }
+    handleSessionDeadlines();
+    describeIfDue();
+  }
+}
+
+void Agent::describeIfDue() {
+  if (state_.phase != AgentPhase::RUNNING || now_ < state_.nextDescribeAt) return;
+  state_.nextDescribeAt = now_ + limits::NODE_DESCRIPTION_REFRESH_PERIOD;
+  // SwarmKit skips the refresh while no session is registered, and never asks twice at once.
+  if (state_.session.phase != SessionPhase::REGISTERED) return;
+  if (state_.describeOutstanding.has_value()) return;
+  RequestId request = ++state_.lastRequest;
+  state_.describeOutstanding = request;
+  emit(DescribeNode{request});
+}
+
+void Agent::handleNodeDescribed(const NodeDescribed& described) {
+  KJ_REQUIRE(described.request <= state_.lastRequest, "NodeDescribed for a request never made",
+             described.request);
+  if (state_.describeOutstanding != described.request) return;  // stale
+  state_.describeOutstanding.reset();
+  if (!described.description.has_value()) return;  // the executor failed; keep the old one
+  if (*described.description == state_.description) return;
+  state_.description = *described.description;
+  // A registered session reopens to carry the new description. This is not a failure: no
+  // penalty, and the delay follows the current backoff (0 after a registration).
+  if (state_.session.phase == SessionPhase::REGISTERED) {
+    closeSession(CloseReason::DESCRIPTION_CHANGED, "");
+    startGeneration();
+  }
+}
+
+void Agent::handleLeave() {
+  if (state_.left) return;
+  // The session half holds no tasks; the worker (work half) removes them before this signal.
+  state_.left = true;
+  emit(SignalLeft{});
+}
+
+void Agent::handleStop() {
+  if (state_.session.phase != SessionPhase::DELAYING) closeSession(CloseReason::STOP, "");
+  state_.phase = AgentPhase::STOPPED;
+  emit(AgentStopped{""});
+}
+
+void Agent::stopWithError(std::string error) {
+  KJ_REQUIRE(!error.empty());
+  state_.phase = AgentPhase::STOPPED;
+  state_.stopError = error;
+  emit(AgentStopped{kj::mv(error)});
+}
+
+}  // namespace swarmlet::agent

@@ -1,0 +1,80 @@
+// The agent core: the worker side of a node as a pure, deterministic state machine (SwarmKit's
+// agent/agent.go run loop and agent/session.go, without goroutines, clocks or I/O).
+//
+// Contract (docs/core-contract.md):
+//   step(now, input)  feeds one input. REQUIRES: now >= the previous now; the first input is
+//                     Start. Due deadlines are handled before and after the input.
+//   takeEffects()     returns the effects produced since the last call, to execute in order.
+//   nextDeadline()    when the shell must call step(now, Tick{}) at the latest; none once stopped.
+//   state()           a read-only view for checkers, transcripts and debugging.
+//
+// Ownership and threading: an Agent owns all its state and its PRNG; it is not thread-safe and
+// is driven by one thread (an event loop or the simulator).
+#pragma once
+
+#include <kj/common.h>
+#include <kj/vector.h>
+
+#include "core/agent/effect.h"
+#include "core/agent/input.h"
+#include "core/agent/state.h"
+#include "core/prng.h"
+
+namespace swarmlet::agent {
+
+struct AgentConfig {
+  // Seeds the agent's PRNG (backoff jitter, manager choice). Production draws it from the OS
+  // and logs it; the simulator derives it from the run's seed.
+  uint64_t seed = 0;
+};
+
+class Agent {
+ public:
+  explicit Agent(const AgentConfig& config);
+  KJ_DISALLOW_COPY(Agent);
+
+  void step(Instant now, const Input& input);
+  kj::Vector<Effect> takeEffects();
+  kj::Maybe<Instant> nextDeadline() const;
+  const AgentState& state() const { return state_; }
+
+ private:
+  // Lifecycle (agent.c++).
+  void handleStart(const Start& start);
+  void handleLeave();
+  void handleStop();
+  void stopWithError(std::string error);
+  void handleDueDeadlines();
+  void handleNodeDescribed(const NodeDescribed& described);
+  void describeIfDue();
+
+  // Sessions (agent-session.c++).
+  bool isStale(Generation generation) const;
+  void startGeneration();
+  void openSession();
+  void handleSessionOpened(const SessionOpened& opened);
+  void handleSessionFailed(const SessionFailed& failed);
+  void handleSessionMessage(const SessionMessageReceived& received);
+  void handleHeartbeatAcked(const HeartbeatAcked& acked);
+  void handleHeartbeatFailed(const HeartbeatFailed& failed);
+  void handleSessionDeadlines();
+  void registerSession(const SessionId& sessionId);
+  void failSession(const RpcError& error);
+  void closeSession(CloseReason reason, std::string detail);
+  void applySessionMessage(const SessionMessage& message);
+  void sendHeartbeat();
+
+  void emit(Effect effect) { effects_.add(kj::mv(effect)); }
+
+  AgentState state_;
+  Prng prng_;
+  Instant now_;
+  kj::Vector<Effect> effects_;
+};
+
+// min(8s, 100ms * (2^k - 1)): the backoff after k consecutive failures, in closed form.
+Duration backoffAfterFailures(uint32_t failures);
+// The recurrence applied on each failure: min(100ms + 2b, 8s).
+Duration nextBackoff(Duration backoff);
+
+}  // namespace swarmlet::agent

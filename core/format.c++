@@ -1,0 +1,267 @@
+#include "core/format.h"
+
+#include <kj/debug.h>
+
+namespace swarmlet {
+namespace {
+
+template <typename... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+
+template <typename T, typename Render>
+std::string joined(const std::vector<T>& items, Render render) {
+  std::string text = "(";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text += " ";
+    text += render(items[i]);
+  }
+  return text + ")";
+}
+
+std::string yesNo(bool value) {
+  return value ? "yes" : "no";
+}
+
+std::string formatSessionId(const SessionId& id) {
+  return id.empty() ? "none" : id.value;
+}
+
+}  // namespace
+
+std::string quote(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
+      default:
+        quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
+
+std::string format(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::UNAVAILABLE:
+      return "unavailable";
+    case ErrorCode::DEADLINE_EXCEEDED:
+      return "deadline-exceeded";
+    case ErrorCode::NOT_FOUND:
+      return "not-found";
+    case ErrorCode::INVALID_ARGUMENT:
+      return "invalid-argument";
+    case ErrorCode::PERMISSION_DENIED:
+      return "permission-denied";
+    case ErrorCode::ABORTED:
+      return "aborted";
+    case ErrorCode::UNAUTHENTICATED:
+      return "unauthenticated";
+    case ErrorCode::INTERNAL:
+      return "internal";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(const RpcError& error) {
+  return format(error.code) + " " + quote(error.message);
+}
+
+std::string format(NodeRole role) {
+  return role == NodeRole::MANAGER ? "manager" : "worker";
+}
+
+std::string format(NodeAvailability availability) {
+  switch (availability) {
+    case NodeAvailability::ACTIVE:
+      return "active";
+    case NodeAvailability::PAUSE:
+      return "pause";
+    case NodeAvailability::DRAIN:
+      return "drain";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(const Peer& peer) {
+  return peer.nodeId.empty() ? peer.address : peer.nodeId.value + "@" + peer.address;
+}
+
+std::string format(const std::vector<Peer>& peers) {
+  return joined(peers, [](const Peer& p) { return format(p); });
+}
+
+std::string format(const std::vector<WeightedPeer>& peers) {
+  return joined(
+      peers, [](const WeightedPeer& p) { return format(p.peer) + "=" + std::to_string(p.weight); });
+}
+
+std::string format(const std::vector<EncryptionKey>& keys) {
+  return joined(keys, [](const EncryptionKey& k) {
+    return k.subsystem + ":" + std::to_string(k.lamportTime);
+  });
+}
+
+std::string format(const NodeDescription& d) {
+  std::string text = "hostname=" + (d.hostname.empty() ? std::string("none") : d.hostname);
+  if (!d.platform.empty()) text += " platform=" + d.platform;
+  if (d.cpus != 0) text += " cpus=" + std::to_string(d.cpus);
+  if (d.memoryBytes != 0) text += " memory=" + std::to_string(d.memoryBytes);
+  if (!d.labels.empty()) {
+    text += " labels=(";
+    bool first = true;
+    for (const auto& [key, value] : d.labels) {
+      text += (first ? "" : " ") + key + "=" + value;
+      first = false;
+    }
+    text += ")";
+  }
+  return text;
+}
+
+std::string format(const NodeInfo& node) {
+  return "node=" + node.id.value + " role=" + format(node.role) +
+         " desired-role=" + format(node.desiredRole) + " availability=" + format(node.availability);
+}
+
+std::string format(const SessionMessage& message) {
+  std::string text = "managers=" + format(message.managers);
+  if (message.node.has_value()) text += " " + format(*message.node);
+  if (message.networkKeys.has_value()) text += " keys=" + format(*message.networkKeys);
+  return text;
+}
+
+std::string format(const Remotes& remotes) {
+  std::string text = "remotes";
+  if (remotes.empty()) return text + " none";
+  for (const auto& [peer, weight] : remotes.weights()) {
+    text += " " + format(peer) + "=" + std::to_string(weight);
+  }
+  return text;
+}
+
+std::string format(const agent::Input& input) {
+  using namespace agent;
+  auto gen = [](Generation g) { return "gen=" + std::to_string(g); };
+  return std::visit(
+      Overloaded{
+          [](const Start& e) {
+            return "start " + format(e.description) + " role=" + format(e.role) +
+                   " managers=" + format(e.managers);
+          },
+          [](const Tick&) { return std::string("tick"); },
+          [&](const SessionOpened& e) {
+            return "session-opened " + gen(e.generation) +
+                   " session=" + formatSessionId(e.sessionId) + " " + format(e.firstMessage);
+          },
+          [&](const SessionFailed& e) {
+            return "session-failed " + gen(e.generation) + " error=" + format(e.error);
+          },
+          [&](const SessionMessageReceived& e) {
+            return "session-message " + gen(e.generation) + " " + format(e.message);
+          },
+          [&](const HeartbeatAcked& e) {
+            return "heartbeat-acked " + gen(e.generation) + " period=" + formatDuration(e.period);
+          },
+          [&](const HeartbeatFailed& e) {
+            return "heartbeat-failed " + gen(e.generation) + " error=" + format(e.error);
+          },
+          [](const NodeDescribed& e) {
+            std::string text = "node-described request=" + std::to_string(e.request);
+            return text + (e.description.has_value() ? " " + format(*e.description) : " failed");
+          },
+          [](const LeaveRequested&) { return std::string("leave-requested"); },
+          [](const StopRequested&) { return std::string("stop-requested"); },
+      },
+      input);
+}
+
+std::string format(const agent::Effect& effect) {
+  using namespace agent;
+  auto gen = [](Generation g) { return "gen=" + std::to_string(g); };
+  return std::visit(
+      Overloaded{
+          [&](const OpenSession& e) {
+            return "open-session " + gen(e.generation) + " manager=" + format(e.manager) +
+                   " previous-session=" + formatSessionId(e.previousSessionId) + " " +
+                   format(e.description);
+          },
+          [&](const CloseSession& e) {
+            std::string reason = e.reason == CloseReason::FAILURE ? "failure"
+                                 : e.reason == CloseReason::STOP  ? "stop"
+                                                                  : "description-changed";
+            std::string text = "close-session " + gen(e.generation) + " reason=" + reason;
+            return e.detail.empty() ? text : text + " detail=" + quote(e.detail);
+          },
+          [&](const SendHeartbeat& e) {
+            return "send-heartbeat " + gen(e.generation) +
+                   " session=" + formatSessionId(e.sessionId);
+          },
+          [](const DescribeNode& e) {
+            return "describe-node request=" + std::to_string(e.request);
+          },
+          [](const PersistManagers& e) { return "persist-managers " + format(e.managers); },
+          [](const NotifyNodeChange& e) { return "notify-node-change " + format(e.node); },
+          [](const NotifyRoleChange& e) { return "notify-role-change role=" + format(e.role); },
+          [](const SetNetworkKeys& e) { return "set-network-keys " + format(e.keys); },
+          [](const SignalReady&) { return std::string("signal-ready"); },
+          [](const SignalLeft&) { return std::string("signal-left"); },
+          [](const AgentStopped& e) {
+            return e.error.empty() ? std::string("agent-stopped")
+                                   : "agent-stopped error=" + quote(e.error);
+          },
+      },
+      effect);
+}
+
+std::string format(agent::SessionPhase phase) {
+  switch (phase) {
+    case agent::SessionPhase::DELAYING:
+      return "delaying";
+    case agent::SessionPhase::OPENING:
+      return "opening";
+    case agent::SessionPhase::REGISTERED:
+      return "registered";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(const agent::SessionState& s) {
+  std::string text = "gen=" + std::to_string(s.generation) + " " + format(s.phase);
+  switch (s.phase) {
+    case agent::SessionPhase::DELAYING:
+      return text + " delay=" + formatDuration(s.drawnDelay) + " until " +
+             formatInstant(s.delayUntil);
+    case agent::SessionPhase::OPENING:
+      return text + " manager=" + format(*s.manager) + " timeout " + formatInstant(s.openDeadline);
+    case agent::SessionPhase::REGISTERED:
+      return text + " manager=" + format(*s.manager) + " session=" + formatSessionId(s.sessionId) +
+             (s.heartbeatOutstanding ? " heartbeat-timeout " : " heartbeat-due ") +
+             formatInstant(s.heartbeatAt);
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(const agent::AgentState& state) {
+  std::string phase = state.phase == agent::AgentPhase::RUNNING   ? "running"
+                      : state.phase == agent::AgentPhase::STOPPED ? "stopped"
+                                                                  : "not-started";
+  return "agent " + phase + " ready=" + yesNo(state.ready) + " left=" + yesNo(state.left) +
+         " role=" + format(state.role) + " backoff=" + formatDuration(state.backoff) +
+         " failures=" + std::to_string(state.consecutiveFailures) + " session=(" +
+         format(state.session) + ") previous-session=" + formatSessionId(state.previousSessionId);
+}
+
+}  // namespace swarmlet

@@ -1,0 +1,39 @@
+// The one printer of the project: every input, effect and state of the cores as one stable line
+// of text. Transcripts, logs and simulator traces all print through here, so a line seen in one
+// reads the same in the others. Output never depends on addresses, wall-clock time or hash order.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/agent/effect.h"
+#include "core/agent/input.h"
+#include "core/agent/state.h"
+#include "core/time.h"
+#include "core/types.h"
+
+namespace swarmlet {
+
+// A double-quoted string with \" \\ \n \t escaped.
+std::string quote(const std::string& text);
+
+std::string format(ErrorCode code);
+std::string format(const RpcError& error);
+std::string format(NodeRole role);
+std::string format(NodeAvailability availability);
+std::string format(const Peer& peer);
+std::string format(const std::vector<Peer>& peers);
+std::string format(const std::vector<WeightedPeer>& peers);
+std::string format(const std::vector<EncryptionKey>& keys);
+std::string format(const NodeDescription& description);
+std::string format(const NodeInfo& node);
+std::string format(const SessionMessage& message);
+std::string format(const Remotes& remotes);
+
+std::string format(const agent::Input& input);
+std::string format(const agent::Effect& effect);
+std::string format(agent::SessionPhase phase);
+std::string format(const agent::SessionState& session);
+std::string format(const agent::AgentState& state);
+
+}  // namespace swarmlet

@@ -1,0 +1,51 @@
+// Drives one core Agent from transcript directives (tests/testdata/agent/*.txt) and prints what
+// it does through core/format.h. After every step the session invariants (sim/agent-checker.h)
+// are checked; a violation is printed into the output so the stanza fails.
+//
+// Directives (each handler's comment gives its syntax):
+//   agent, advance, open-ok, open-fail, stream-end, message, heartbeat-ok, heartbeat-fail,
+//   described, leave, stop, state, deadline
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/agent/agent.h"
+#include "sim/agent-checker.h"
+#include "tests/transcript/datadriven.h"
+
+namespace swarmlet::transcript {
+
+class AgentHarness {
+ public:
+  std::vector<std::string> handle(const Stanza& stanza);
+
+ private:
+  std::vector<std::string> handleAgent(const Args& args);
+  std::vector<std::string> handleAdvance(const Args& args);
+  std::vector<std::string> handleOpenOk(const Args& args);
+  std::vector<std::string> handleFailure(const std::string& directive, const Args& args);
+  std::vector<std::string> handleMessage(const Args& args);
+  std::vector<std::string> handleHeartbeatOk(const Args& args);
+  std::vector<std::string> handleDescribed(const Args& args);
+  std::vector<std::string> handleState();
+
+  // Steps the agent, checks the invariants, tracks outstanding requests, and returns the
+  // narration: one line per effect (prefixed with the time when `timed`), then a line for a new
+  // session generation.
+  std::vector<std::string> step(const agent::Input& input, bool timed);
+  agent::Agent& agent();
+  Generation generationArg(const Args& args, std::optional<Generation> outstanding,
+                           const char* what) const;
+
+  std::unique_ptr<agent::Agent> agent_;
+  sim::AgentChecker checker_;
+  Instant now_;
+  std::optional<Generation> opening_;
+  std::optional<Generation> heartbeat_;
+  std::optional<RequestId> describe_;
+};
+
+}  // namespace swarmlet::transcript
