@@ -152,6 +152,114 @@ std::string format(const Remotes& remotes) {
   return text;
 }
 
+std::string format(TaskState state) {
+  switch (state) {
+    case TaskState::NEW:
+      return "new";
+    case TaskState::PENDING:
+      return "pending";
+    case TaskState::ASSIGNED:
+      return "assigned";
+    case TaskState::ACCEPTED:
+      return "accepted";
+    case TaskState::PREPARING:
+      return "preparing";
+    case TaskState::READY:
+      return "ready";
+    case TaskState::STARTING:
+      return "starting";
+    case TaskState::RUNNING:
+      return "running";
+    case TaskState::COMPLETE:
+      return "complete";
+    case TaskState::SHUTDOWN:
+      return "shutdown";
+    case TaskState::FAILED:
+      return "failed";
+    case TaskState::REJECTED:
+      return "rejected";
+    case TaskState::REMOVE:
+      return "remove";
+    case TaskState::ORPHANED:
+      return "orphaned";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::optional<TaskState> parseTaskState(const std::string& text) {
+  for (TaskState state : ALL_TASK_STATES) {
+    if (format(state) == text) return state;
+  }
+  return std::nullopt;
+}
+
+std::string format(const TaskStatus& status) {
+  std::string text = format(status.state) + " at " + formatInstant(status.timestamp);
+  if (!status.message.empty()) text += " message=" + quote(status.message);
+  if (!status.error.empty()) text += " error=" + quote(status.error);
+  if (status.exitCode.has_value()) text += " exit=" + std::to_string(*status.exitCode);
+  return text;
+}
+
+std::string format(const TaskSpec& spec) {
+  std::string text = "command=" + quote(spec.command);
+  if (!spec.args.empty()) {
+    text += " args=" + joined(spec.args, [](const std::string& a) { return quote(a); });
+  }
+  if (!spec.env.empty()) {
+    std::vector<std::string> pairs;
+    for (const auto& [key, value] : spec.env)
+      pairs.push_back(key + "=" + value);
+    text += " env=" + joined(pairs, [](const std::string& p) { return p; });
+  }
+  if (!spec.secrets.empty()) {
+    text += " secrets=" + joined(spec.secrets, [](const SecretId& id) { return id.value; });
+  }
+  if (!spec.configs.empty()) {
+    text += " configs=" + joined(spec.configs, [](const ConfigId& id) { return id.value; });
+  }
+  return text;
+}
+
+std::string format(const Task& task) {
+  std::string text = "task " + task.id.value;
+  if (!task.serviceId.empty()) text += " service=" + task.serviceId.value;
+  if (task.slot != 0) text += " slot=" + std::to_string(task.slot);
+  if (!task.nodeId.empty()) text += " node=" + task.nodeId.value;
+  text += " desired=" + format(task.desiredState) + " version=" + std::to_string(task.version);
+  return text + " status=(" + format(task.status) + ") " + format(task.spec);
+}
+
+std::string format(const AssignmentChange& change) {
+  bool remove = change.action == AssignmentAction::REMOVE;
+  return std::visit(Overloaded{
+                        [&](const Task& t) {
+                          return remove ? "remove task " + t.id.value : "update " + format(t);
+                        },
+                        [&](const Secret& s) {
+                          return (remove ? "remove secret " : "update secret ") + s.id.value +
+                                 (remove ? "" : " name=" + s.name);
+                        },
+                        [&](const Config& c) {
+                          return (remove ? "remove config " : "update config ") + c.id.value +
+                                 (remove ? "" : " name=" + c.name);
+                        },
+                    },
+                    change.item);
+}
+
+std::string format(const AssignmentsMessage& message) {
+  std::string text = message.type == AssignmentType::COMPLETE ? "complete" : "incremental";
+  text += " applies-to=" + (message.appliesTo.empty() ? std::string("none") : message.appliesTo);
+  text += " results-in=" + message.resultsIn;
+  return text +
+         " changes=" + joined(message.changes, [](const AssignmentChange& c) { return format(c); });
+}
+
+std::string format(const TaskStatusUpdate& update) {
+  return update.taskId.value + " " + format(update.status);
+}
+
 std::string format(const agent::Input& input) {
   using namespace agent;
   auto gen = [](Generation g) { return "gen=" + std::to_string(g); };

@@ -3,12 +3,14 @@
 // reads the same in the others. Output never depends on addresses, wall-clock time or hash order.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/agent/effect.h"
 #include "core/agent/input.h"
 #include "core/agent/state.h"
+#include "core/task.h"
 #include "core/time.h"
 #include "core/types.h"
 
@@ -29,6 +31,17 @@ std::string format(const NodeDescription& description);
 std::string format(const NodeInfo& node);
 std::string format(const SessionMessage& message);
 std::string format(const Remotes& remotes);
+
+// Tasks and assignments (core/task.h).
+std::string format(TaskState state);
+// Parses format(TaskState) back ("running"); nullopt for anything else.
+std::optional<TaskState> parseTaskState(const std::string& text);
+std::string format(const TaskStatus& status);
+std::string format(const TaskSpec& spec);
+std::string format(const Task& task);
+std::string format(const AssignmentChange& change);
+std::string format(const AssignmentsMessage& message);
+std::string format(const TaskStatusUpdate& update);
 
 std::string format(const agent::Input& input);
 std::string format(const agent::Effect& effect);
