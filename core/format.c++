@@ -76,6 +76,7 @@ std::string format(ErrorCode code) {
 }
 
 std::string format(const RpcError& error) {
+  if (error.message.empty()) return format(error.code);
   return format(error.code) + " " + quote(error.message);
 }
 
@@ -311,7 +312,7 @@ std::string format(const agent::Effect& effect) {
                                  : e.reason == CloseReason::STOP  ? "stop"
                                                                   : "description-changed";
             std::string text = "close-session " + gen(e.generation) + " reason=" + reason;
-            return e.detail.empty() ? text : text + " detail=" + quote(e.detail);
+            return e.error.has_value() ? text + " error=" + format(*e.error) : text;
           },
           [&](const SendHeartbeat& e) {
             return "send-heartbeat " + gen(e.generation) +
@@ -345,6 +346,13 @@ std::string format(agent::SessionPhase phase) {
   }
   KJ_UNREACHABLE;
 }
+
+namespace agent {
+kj::String KJ_STRINGIFY(SessionPhase phase) {
+  std::string text = format(phase);
+  return kj::heapString(text.data(), text.size());
+}
+}  // namespace agent
 
 std::string format(const agent::SessionState& s) {
   std::string text = "gen=" + std::to_string(s.generation) + " " + format(s.phase);

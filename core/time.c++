@@ -39,4 +39,14 @@ std::string formatInstant(Instant t) {
   return "t=" + formatDuration(t - Instant::origin());
 }
 
+kj::String KJ_STRINGIFY(Duration d) {
+  std::string text = formatDuration(d);
+  return kj::heapString(text.data(), text.size());
+}
+
+kj::String KJ_STRINGIFY(Instant t) {
+  std::string text = formatInstant(t);
+  return kj::heapString(text.data(), text.size());
+}
+
 }  // namespace swarmlet

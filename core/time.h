@@ -3,6 +3,8 @@
 // Both types are trivially copyable values; they are safe to share between threads.
 #pragma once
 
+#include <kj/string.h>
+
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -75,5 +77,9 @@ constexpr Duration max(Duration a, Duration b) {
 std::string formatDuration(Duration d);
 // An instant as its offset from the origin, e.g. "t=1.5s".
 std::string formatInstant(Instant t);
+
+// So that KJ_ASSERT/KJ_REQUIRE print the operands of a failed check.
+kj::String KJ_STRINGIFY(Duration d);
+kj::String KJ_STRINGIFY(Instant t);
 
 }  // namespace swarmlet

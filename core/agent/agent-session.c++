@@ -103,8 +103,8 @@ void Agent::handleHeartbeatAcked(const HeartbeatAcked& acked) {
   SessionState& session = state_.session;
   KJ_REQUIRE(session.phase == SessionPhase::REGISTERED && session.heartbeatOutstanding,
              "HeartbeatAcked without a heartbeat outstanding", acked.generation);
-  KJ_REQUIRE(acked.period >= limits::HEARTBEAT_PERIOD_MIN, acked.period.count());
-  KJ_REQUIRE(acked.period <= limits::HEARTBEAT_PERIOD_MAX, acked.period.count());
+  KJ_REQUIRE(acked.period >= limits::HEARTBEAT_PERIOD_MIN, "heartbeat period out of range");
+  KJ_REQUIRE(acked.period <= limits::HEARTBEAT_PERIOD_MAX, "heartbeat period out of range");
   session.heartbeatOutstanding = false;
   session.heartbeatAt = now_ + acked.period;
 }
@@ -138,7 +138,7 @@ void Agent::failSession(const RpcError& error) {
   std::optional<Peer> manager = session.manager;
   if (manager.has_value()) {
     state_.remotes.observeIfExists(*manager, -limits::REMOTE_WEIGHT_DEFAULT);
-    closeSession(CloseReason::FAILURE, format(error));
+    closeSession(CloseReason::FAILURE, error);
   }
   state_.backoff = nextBackoff(state_.backoff);
   state_.consecutiveFailures++;
@@ -152,9 +152,10 @@ void Agent::failSession(const RpcError& error) {
   startGeneration();
 }
 
-void Agent::closeSession(CloseReason reason, std::string detail) {
+void Agent::closeSession(CloseReason reason, std::optional<RpcError> error) {
   KJ_ASSERT(state_.session.phase != SessionPhase::DELAYING);
-  emit(CloseSession{state_.session.generation, reason, kj::mv(detail)});
+  KJ_ASSERT(error.has_value() == (reason == CloseReason::FAILURE));
+  emit(CloseSession{state_.session.generation, reason, kj::mv(error)});
 }
 
 void Agent::applySessionMessage(const SessionMessage& message) {

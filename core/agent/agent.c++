@@ -16,7 +16,7 @@ struct Overloaded : Handlers... {
 }  // namespace
 
 Duration nextBackoff(Duration backoff) {
-  KJ_REQUIRE(backoff >= Duration(), backoff.count());
+  KJ_REQUIRE(backoff >= Duration(), backoff);
   return min(limits::SESSION_BACKOFF_INITIAL + backoff * 2, limits::SESSION_BACKOFF_MAX);
 }
 
@@ -30,7 +30,7 @@ Duration backoffAfterFailures(uint32_t failures) {
 Agent::Agent(const AgentConfig& config) : prng_(config.seed) {}
 
 void Agent::step(Instant now, const Input& input) {
-  KJ_REQUIRE(now >= now_, "time went backwards", now.sinceOrigin(), now_.sinceOrigin());
+  KJ_REQUIRE(now >= now_, "time went backwards");
   now_ = now;
   if (state_.phase == AgentPhase::NOT_STARTED) {
     KJ_REQUIRE(std::holds_alternative<Start>(input), "the first input must be Start");
@@ -56,7 +56,7 @@ void Agent::step(Instant now, const Input& input) {
              input);
   handleDueDeadlines();
   KJ_IF_MAYBE (deadline, nextDeadline()) {
-    KJ_ASSERT(*deadline > now_, "a deadline was left unhandled", deadline->sinceOrigin());
+    KJ_ASSERT(*deadline > now_, "a deadline was left unhandled");
   }
 }
 
@@ -135,7 +135,7 @@ void Agent::handleNodeDescribed(const NodeDescribed& described) {
   // A registered session reopens to carry the new description. This is not a failure: no
   // penalty, and the delay follows the current backoff (0 after a registration).
   if (state_.session.phase == SessionPhase::REGISTERED) {
-    closeSession(CloseReason::DESCRIPTION_CHANGED, "");
+    closeSession(CloseReason::DESCRIPTION_CHANGED, std::nullopt);
     startGeneration();
   }
 }
@@ -148,7 +148,7 @@ void Agent::handleLeave() {
 }
 
 void Agent::handleStop() {
-  if (state_.session.phase != SessionPhase::DELAYING) closeSession(CloseReason::STOP, "");
+  if (state_.session.phase != SessionPhase::DELAYING) closeSession(CloseReason::STOP, std::nullopt);
   state_.phase = AgentPhase::STOPPED;
   emit(AgentStopped{""});
 }

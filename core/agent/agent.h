@@ -60,7 +60,7 @@ class Agent {
   void handleSessionDeadlines();
   void registerSession(const SessionId& sessionId);
   void failSession(const RpcError& error);
-  void closeSession(CloseReason reason, std::string detail);
+  void closeSession(CloseReason reason, std::optional<RpcError> error);
   void applySessionMessage(const SessionMessage& message);
   void sendHeartbeat();
 

@@ -6,6 +6,7 @@
 // asking the core anything; every request carries the id its completion must name.
 #pragma once
 
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -37,7 +38,7 @@ struct CloseSession {
   Generation generation = 0;
   CloseReason reason = CloseReason::FAILURE;
   // For FAILURE: what went wrong, for the log.
-  std::string detail;
+  std::optional<RpcError> error;
 
   bool operator==(const CloseSession&) const = default;
 };

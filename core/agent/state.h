@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <kj/string.h>
+
 #include "core/agent/remotes.h"
 #include "core/time.h"
 #include "core/types.h"
@@ -22,6 +24,8 @@ enum class SessionPhase : uint8_t {
   OPENING,     // OpenSession issued, waiting at most SESSION_START_TIMEOUT
   REGISTERED,  // the session is up; heartbeats flow
 };
+
+kj::String KJ_STRINGIFY(SessionPhase phase);
 
 struct SessionState {
   Generation generation = 0;

@@ -98,6 +98,14 @@ std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
   const Args& args = stanza.args;
   if (d == "agent") return handleAgent(args);
   if (d == "advance") return handleAdvance(args);
+  // wait: advance to the agent's next deadline, whatever it is, and tick there.
+  if (d == "wait") {
+    KJ_IF_MAYBE (deadline, agent().nextDeadline()) {
+      now_ = *deadline;
+      return step(agent::Tick{}, true);
+    }
+    fail("the agent has no deadline to wait for");
+  }
   if (d == "open-ok") return handleOpenOk(args);
   if (d == "open-fail" || d == "stream-end" || d == "heartbeat-fail") return handleFailure(d, args);
   if (d == "message") return handleMessage(args);
@@ -140,25 +148,30 @@ std::vector<std::string> AgentHarness::handleAdvance(const Args& args) {
   std::vector<std::string> words = args.words();
   if (words.size() != 1) fail("advance takes one duration");
   Instant target = now_ + parseDuration(words[0]);
-  if (target < now_) {
-    // Time going backwards is the caller's bug: show the agent refusing it.
-    agent().step(target, agent::Tick{});
-  }
   std::vector<std::string> output;
   for (;;) {
-    kj::Maybe<Instant> deadline = agent().nextDeadline();
     Instant next;
-    KJ_IF_MAYBE (d, deadline) {
-      next = *d;
+    KJ_IF_MAYBE (deadline, agent().nextDeadline()) {
+      next = *deadline;
     } else {
       break;
     }
-    if (next > target) break;
+    if (next > target || next < now_) break;
     now_ = next;
     for (auto& line : step(agent::Tick{}, true))
       output.push_back(std::move(line));
   }
+  // The agent sees the new time too (a Tick with nothing due changes nothing), so time going
+  // backwards is refused by the agent itself.
+  Instant previous = now_;
   now_ = target;
+  try {
+    for (auto& line : step(agent::Tick{}, true))
+      output.push_back(std::move(line));
+  } catch (...) {
+    now_ = previous;
+    throw;
+  }
   return output;
 }
 

@@ -3,7 +3,7 @@
 // are checked; a violation is printed into the output so the stanza fails.
 //
 // Directives (each handler's comment gives its syntax):
-//   agent, advance, open-ok, open-fail, stream-end, message, heartbeat-ok, heartbeat-fail,
+//   agent, advance, wait, open-ok, open-fail, stream-end, message, heartbeat-ok, heartbeat-fail,
 //   described, leave, stop, state, deadline
 #pragma once
 

@@ -3,6 +3,7 @@
 #include <kj/exception.h>
 
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -169,7 +170,7 @@ Duration parseDuration(const std::string& text) {
                  : unit == "h"  ? 3600e9
                                 : -1;
   if (scale < 0) fail("not a duration (unit ns, us, ms, s, m or h): " + text);
-  return Duration::nanoseconds(static_cast<int64_t>(std::stod(number) * scale + 0.5));
+  return Duration::nanoseconds(std::llround(std::stod(number) * scale));
 }
 
 Transcript parseTranscript(const std::string& path) {
