@@ -92,6 +92,13 @@ void AgentChecker::checkState(Instant now, const agent::AgentState& state,
       session.phase != agent::SessionPhase::REGISTERED) {
     fail("backoff reset without a registration");
   }
+  bool registeredNow =
+      session.phase == agent::SessionPhase::REGISTERED &&
+      (session.generation != lastGeneration_ || lastPhase_ != agent::SessionPhase::REGISTERED);
+  if (registeredNow && (state.backoff != Duration() || state.consecutiveFailures != 0)) {
+    fail("a registration left the backoff at " + formatDuration(state.backoff) + " (" +
+         std::to_string(state.consecutiveFailures) + " failures): it must reset to 0");
+  }
   if (session.generation < lastGeneration_) fail("session generation went backwards");
   if (session.generation != lastGeneration_ && state.phase == agent::AgentPhase::RUNNING) {
     bool inRange = state.backoff == Duration()
@@ -126,6 +133,7 @@ void AgentChecker::checkState(Instant now, const agent::AgentState& state,
   }
   lastBackoff_ = state.backoff;
   lastGeneration_ = session.generation;
+  lastPhase_ = session.phase;
 }
 
 }  // namespace swarmlet::sim

@@ -42,6 +42,7 @@ class AgentChecker {
   // Generations with a heartbeat sent and not yet answered.
   std::set<Generation> heartbeatsOutstanding_;
   Duration lastBackoff_;
+  agent::SessionPhase lastPhase_ = agent::SessionPhase::DELAYING;
 };
 
 }  // namespace swarmlet::sim

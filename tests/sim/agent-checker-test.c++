@@ -76,6 +76,20 @@ TEST(AgentChecker, CatchesASecondHeartbeatAndAMissingDeadline) {
   EXPECT_TRUE(mentions(checker, "no future deadline"));
 }
 
+TEST(AgentChecker, CatchesARegistrationThatKeepsTheBackoff) {
+  AgentChecker checker;
+  AgentState state = running();
+  state.previousSessionId = SessionId{"s1"};
+  state.session.phase = agent::SessionPhase::REGISTERED;
+  state.session.heartbeatOutstanding = true;
+  state.consecutiveFailures = 1;
+  state.backoff = Duration::milliseconds(100);
+  std::vector<Effect> effects{agent::OpenSession{1, {}, {}, {}},
+                              agent::SendHeartbeat{1, SessionId{"s1"}}};
+  checker.observe(at(0), agent::Tick{}, effects, state, at(1));
+  EXPECT_TRUE(mentions(checker, "it must reset to 0"));
+}
+
 TEST(AgentChecker, CatchesEffectsAfterStop) {
   AgentChecker checker;
   AgentState state = running();
