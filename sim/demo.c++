@@ -17,7 +17,7 @@
 
 #include "core/agent/agent.h"
 #include "core/format.h"
-#include "sim/agent-checker.h"
+#include "sim/checked-agent.h"
 
 namespace swarmlet::demo {
 namespace {
@@ -48,21 +48,20 @@ class World {
     while (!queue_.empty() && agent_.state().phase != AgentPhase::STOPPED) {
       auto next = queue_.begin();
       Instant when = next->first.first;
-      KJ_IF_MAYBE (deadline, agent_.nextDeadline()) {
-        if (*deadline < when) {
-          deliver(*deadline, Tick{});
-          continue;
-        }
+      std::optional<Instant> deadline = agent_.nextDeadline();
+      if (deadline.has_value() && *deadline < when) {
+        deliver(*deadline, Tick{});
+        continue;
       }
       auto action = next->second;
       queue_.erase(next);
       action();
     }
-    for (const auto& v : checker_.violations())
+    for (const auto& v : agent_.violations())
       printf("VIOLATION: %s\n", v.c_str());
     printf("%s\n", format(agent_.state()).c_str());
-    printf("%zu invariant violations\n", checker_.violations().size());
-    return checker_.violations().empty() ? 0 : 1;
+    printf("%zu invariant violations\n", agent_.violations().size());
+    return agent_.violations().empty() ? 0 : 1;
   }
 
  private:
@@ -106,15 +105,7 @@ class World {
   void deliver(Instant now, const Input& input) {
     now_ = now;
     printf("%s <- %s\n", formatInstant(now).c_str(), format(input).c_str());
-    agent_.step(now, input);
-    kj::Vector<Effect> taken = agent_.takeEffects();
-    std::vector<Effect> effects(taken.begin(), taken.end());
-    std::optional<Instant> deadline;
-    KJ_IF_MAYBE (d, agent_.nextDeadline()) {
-      deadline = *d;
-    }
-    checker_.observe(now, input, effects, agent_.state(), deadline);
-    for (const Effect& effect : effects) {
+    for (const Effect& effect : agent_.step(now, input)) {
       printf("%s -> %s\n", formatInstant(now).c_str(), format(effect).c_str());
       answer(effect);
     }
@@ -151,8 +142,7 @@ class World {
     }
   }
 
-  Agent agent_;
-  sim::AgentChecker checker_;
+  sim::CheckedAgent agent_;
   Instant now_;
   uint64_t sequence_ = 0;
   std::map<std::pair<Instant, uint64_t>, std::function<void()>> queue_;

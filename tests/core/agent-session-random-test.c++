@@ -11,7 +11,7 @@
 #include "core/agent/agent.h"
 #include "core/format.h"
 #include "core/prng.h"
-#include "sim/agent-checker.h"
+#include "sim/checked-agent.h"
 
 namespace swarmlet::agent {
 namespace {
@@ -39,8 +39,8 @@ class RandomWorld {
     deliver(Start(start));
     for (int i = 0; i < STEPS_PER_RUN && agent_.state().phase == AgentPhase::RUNNING; ++i) {
       stepOnce();
-      if (!checker_.violations().empty()) {
-        return "step " + std::to_string(i) + ": " + checker_.violations().front() + "\n" + log_;
+      if (!agent_.violations().empty()) {
+        return "step " + std::to_string(i) + ": " + agent_.violations().front() + "\n" + log_;
       }
     }
     return "";
@@ -113,10 +113,7 @@ class RandomWorld {
     for (size_t i = 0; i < pending_.size(); ++i) {
       if (earliest == pending_.size() || pending_[i].at < pending_[earliest].at) earliest = i;
     }
-    Instant deadline = now_ + Duration::hours(1);
-    KJ_IF_MAYBE (d, agent_.nextDeadline()) {
-      deadline = *d;
-    }
+    Instant deadline = agent_.nextDeadline().value_or(now_ + Duration::hours(1));
     uint64_t roll = prng_.uniform(100);
     if (roll < 8) {
       outsideEvent(roll);
@@ -148,14 +145,7 @@ class RandomWorld {
   }
 
   void deliver(const Input& input) {
-    agent_.step(now_, input);
-    kj::Vector<Effect> taken = agent_.takeEffects();
-    std::vector<Effect> effects(taken.begin(), taken.end());
-    std::optional<Instant> deadline;
-    KJ_IF_MAYBE (d, agent_.nextDeadline()) {
-      deadline = *d;
-    }
-    checker_.observe(now_, input, effects, agent_.state(), deadline);
+    std::vector<Effect> effects = agent_.step(now_, input);
     log_ += formatInstant(now_) + " <- " + format(input) + "\n";
     for (const Effect& effect : effects) {
       log_ += formatInstant(now_) + " -> " + format(effect) + "\n";
@@ -165,8 +155,7 @@ class RandomWorld {
   }
 
   Prng prng_;
-  Agent agent_;
-  sim::AgentChecker checker_;
+  sim::CheckedAgent agent_;
   Instant now_;
   std::vector<Pending> pending_;
   std::string log_;

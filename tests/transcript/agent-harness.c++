@@ -88,7 +88,7 @@ SessionMessage parseSessionMessage(const Args& args) {
 
 }  // namespace
 
-agent::Agent& AgentHarness::agent() {
+sim::CheckedAgent& AgentHarness::agent() {
   if (!agent_) fail("no agent yet: start with `agent`");
   return *agent_;
 }
@@ -100,11 +100,10 @@ std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
   if (d == "advance") return handleAdvance(args);
   // wait: advance to the agent's next deadline, whatever it is, and tick there.
   if (d == "wait") {
-    KJ_IF_MAYBE (deadline, agent().nextDeadline()) {
-      now_ = *deadline;
-      return step(agent::Tick{}, true);
-    }
-    fail("the agent has no deadline to wait for");
+    std::optional<Instant> deadline = agent().nextDeadline();
+    if (!deadline.has_value()) fail("the agent has no deadline to wait for");
+    now_ = *deadline;
+    return step(agent::Tick{}, true);
   }
   if (d == "open-ok") return handleOpenOk(args);
   if (d == "open-fail" || d == "stream-end" || d == "heartbeat-fail") return handleFailure(d, args);
@@ -119,10 +118,8 @@ std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
   if (d == "state") return handleState();
   // deadline: when the agent next needs a tick.
   if (d == "deadline") {
-    KJ_IF_MAYBE (deadline, agent().nextDeadline()) {
-      return {formatInstant(*deadline)};
-    }
-    return {"none"};
+    std::optional<Instant> deadline = agent().nextDeadline();
+    return {deadline.has_value() ? formatInstant(*deadline) : "none"};
   }
   fail("unknown directive " + d);
 }
@@ -131,7 +128,7 @@ std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
 std::vector<std::string> AgentHarness::handleAgent(const Args& args) {
   args.expectOnly({"seed", "hostname", "platform", "cpus", "memory", "role", "managers"});
   if (agent_) fail("the agent already exists");
-  agent_ = std::make_unique<agent::Agent>(
+  agent_ = std::make_unique<sim::CheckedAgent>(
       agent::AgentConfig{static_cast<uint64_t>(args.integer("seed"))});
   agent::Start start;
   start.description = parseDescription(args);
@@ -150,14 +147,9 @@ std::vector<std::string> AgentHarness::handleAdvance(const Args& args) {
   Instant target = now_ + parseDuration(words[0]);
   std::vector<std::string> output;
   for (;;) {
-    Instant next;
-    KJ_IF_MAYBE (deadline, agent().nextDeadline()) {
-      next = *deadline;
-    } else {
-      break;
-    }
-    if (next > target || next < now_) break;
-    now_ = next;
+    std::optional<Instant> next = agent().nextDeadline();
+    if (!next.has_value() || *next > target || *next < now_) break;
+    now_ = *next;
     for (auto& line : step(agent::Tick{}, true))
       output.push_back(std::move(line));
   }
@@ -243,17 +235,10 @@ std::vector<std::string> AgentHarness::handleState() {
 }
 
 std::vector<std::string> AgentHarness::step(const agent::Input& input, bool timed) {
-  agent::Agent& core = agent();
+  sim::CheckedAgent& core = agent();
   Generation before = core.state().session.generation;
-  core.step(now_, input);
-  kj::Vector<agent::Effect> taken = core.takeEffects();
-  std::vector<agent::Effect> effects(taken.begin(), taken.end());
-  std::optional<Instant> deadline;
-  KJ_IF_MAYBE (d, core.nextDeadline()) {
-    deadline = *d;
-  }
-  size_t violationsBefore = checker_.violations().size();
-  checker_.observe(now_, input, effects, core.state(), deadline);
+  size_t violationsBefore = core.violations().size();
+  std::vector<agent::Effect> effects = core.step(now_, input);
 
   std::string prefix = timed ? formatInstant(now_) + " " : "";
   std::vector<std::string> output;
@@ -270,8 +255,8 @@ std::vector<std::string> AgentHarness::step(const agent::Input& input, bool time
                      " delay=" + formatDuration(state.session.drawnDelay) +
                      " backoff=" + formatDuration(state.backoff));
   }
-  for (size_t i = violationsBefore; i < checker_.violations().size(); ++i) {
-    output.push_back("VIOLATION: " + checker_.violations()[i]);
+  for (size_t i = violationsBefore; i < core.violations().size(); ++i) {
+    output.push_back("VIOLATION: " + core.violations()[i]);
   }
   return output;
 }

@@ -12,8 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/agent/agent.h"
-#include "sim/agent-checker.h"
+#include "sim/checked-agent.h"
 #include "tests/transcript/datadriven.h"
 
 namespace swarmlet::transcript {
@@ -36,12 +35,11 @@ class AgentHarness {
   // narration: one line per effect (prefixed with the time when `timed`), then a line for a new
   // session generation.
   std::vector<std::string> step(const agent::Input& input, bool timed);
-  agent::Agent& agent();
+  sim::CheckedAgent& agent();
   Generation generationArg(const Args& args, std::optional<Generation> outstanding,
                            const char* what) const;
 
-  std::unique_ptr<agent::Agent> agent_;
-  sim::AgentChecker checker_;
+  std::unique_ptr<sim::CheckedAgent> agent_;
   Instant now_;
   std::optional<Generation> opening_;
   std::optional<Generation> heartbeat_;
