@@ -5,6 +5,7 @@
 
 #include "sim/event-queue.h"
 #include "sim/hash-chain.h"
+#include "sim/network.h"
 #include "sim/profile.h"
 
 namespace swarmlet::sim {
@@ -92,6 +93,58 @@ TEST(Profile, UnknownFamiliesAreRefusedWithTheList) {
   EXPECT_FALSE(parseFaultSelection("drop,earthquake", error).has_value());
   EXPECT_NE(error.find("earthquake"), std::string::npos);
   EXPECT_NE(error.find("manager-crash"), std::string::npos);
+}
+
+Profile quietProfile() {
+  std::string error;
+  Profile profile = drawProfile(1, *parseFaultSelection("none", error));
+  profile.latencyMin = Duration::milliseconds(1);
+  profile.latencyMax = Duration::milliseconds(10);
+  return profile;
+}
+
+TEST(Network, LinksAreFifoWithoutReordering) {
+  Network network(quietProfile(), 5);
+  Instant last;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<Instant> arrivals = network.route(1, 2, at(i / 10));
+    ASSERT_EQ(arrivals.size(), 1u);
+    EXPECT_GE(arrivals[0], last);
+    EXPECT_GE(arrivals[0], at(i / 10) + Duration::milliseconds(1));
+    last = arrivals[0];
+  }
+}
+
+TEST(Network, CutsAreDirectedAndHeal) {
+  Network network(quietProfile(), 5);
+  network.cut(1, 2);
+  EXPECT_TRUE(network.route(1, 2, at(0)).empty());
+  EXPECT_EQ(network.route(2, 1, at(0)).size(), 1u);
+  network.isolate(3, {1, 2, 3});
+  EXPECT_TRUE(network.route(3, 1, at(0)).empty());
+  EXPECT_TRUE(network.route(2, 3, at(0)).empty());
+  network.healAll();
+  EXPECT_EQ(network.route(1, 2, at(0)).size(), 1u);
+  EXPECT_EQ(network.counters().cut, 3u);
+}
+
+TEST(Network, DropAndDuplicateFollowTheProfileUntilCalmed) {
+  Profile profile = quietProfile();
+  profile[FaultFamily::DROP] = FamilySettings{true, 0.2, Duration()};
+  profile[FaultFamily::DUPLICATE] = FamilySettings{true, 0.1, Duration()};
+  Network network(profile, 9);
+  size_t copies = 0;
+  for (int i = 0; i < 10'000; ++i)
+    copies += network.route(1, 2, at(0)).size();
+  EXPECT_GT(network.counters().dropped, 1'800u);
+  EXPECT_LT(network.counters().dropped, 2'200u);
+  EXPECT_GT(network.counters().duplicated, 700u);
+  EXPECT_EQ(copies, network.counters().delivered);
+  network.calm();
+  uint64_t droppedBefore = network.counters().dropped;
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(network.route(1, 2, at(1)).size(), 1u);
+  EXPECT_EQ(network.counters().dropped, droppedBefore);
 }
 
 }  // namespace
