@@ -87,6 +87,8 @@ void Agent::registerSession(const SessionId& sessionId) {
   }
   // The first heartbeat goes out at once; later ones at the period the manager returns.
   sendHeartbeat();
+  // Every stored status is sent again on each new session (the batch goes out at step end).
+  reportStoredStatuses();
 }
 
 void Agent::sendHeartbeat() {
@@ -154,6 +156,7 @@ void Agent::failSession(const RpcError& error) {
 
 void Agent::closeSession(CloseReason reason, std::string detail) {
   KJ_ASSERT(state_.session.phase != SessionPhase::DELAYING);
+  reporterSessionClosed();
   emit(CloseSession{state_.session.generation, reason, kj::mv(detail)});
 }
 

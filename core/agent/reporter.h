@@ -1,0 +1,32 @@
+// The reporter (SwarmKit agent/reporter.go, reworked): the latest unsent status per task, sent
+// in batches of up to limits::STATUS_BATCH_MAX while a session is registered, one batch in
+// flight at a time, sent again after a failed send, and re-filled from the store after every
+// registration. The Agent (reporter.c++) decides when to send; these pure functions keep the
+// pending map's rules. Values only; thread-safe as functions.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "core/agent/state.h"
+#include "core/task.h"
+
+namespace swarmlet::agent {
+
+// True when `candidate` may replace `current` as a task's pending status: a later state, or
+// the same state changed later. An older or equal status never replaces a newer one.
+bool isNewerStatus(const TaskStatus& candidate, const TaskStatus& current);
+
+// Makes `status` the task's pending status unless a newer or equal one is pending.
+void offerStatus(ReporterState& reporter, const TaskId& taskId, const TaskStatus& status);
+
+// Takes up to `max` pending updates in task order, starting after the cursor and wrapping
+// around, and moves the cursor to the last one taken. REQUIRES: max >= 1.
+std::vector<TaskStatusUpdate> takeBatch(ReporterState& reporter, size_t max);
+
+// Puts the updates of a batch that was not delivered back, each unless a newer status is
+// pending or its task is no longer known.
+void returnBatch(ReporterState& reporter, const std::vector<TaskStatusUpdate>& updates,
+                 const std::map<TaskId, TaskEntry>& tasks);
+
+}  // namespace swarmlet::agent
