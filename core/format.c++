@@ -262,23 +262,24 @@ std::string format(const TaskStatusUpdate& update) {
 
 std::string format(const agent::StoreOp& op) {
   using namespace agent;
-  return std::visit(
-      Overloaded{
-          [](const PutTask& e) {
-            const Task& t = e.task;
-            std::string text = "put-task " + t.id.value;
-            if (!t.serviceId.empty()) text += " service=" + t.serviceId.value;
-            if (t.slot != 0) text += " slot=" + std::to_string(t.slot);
-            return text + " desired=" + format(t.desiredState) +
-                   " version=" + std::to_string(t.version) + " " + format(t.spec);
-          },
-          [](const SetAssigned& e) {
-            return "set-assigned " + e.taskId.value + " " + yesNo(e.assigned);
-          },
-          [](const PutStatus& e) { return "put-status " + e.taskId.value + " " + format(e.status); },
-          [](const DeleteTask& e) { return "delete-task " + e.taskId.value; },
-      },
-      op);
+  return std::visit(Overloaded{
+                        [](const PutTask& e) {
+                          const Task& t = e.task;
+                          std::string text = "put-task " + t.id.value;
+                          if (!t.serviceId.empty()) text += " service=" + t.serviceId.value;
+                          if (t.slot != 0) text += " slot=" + std::to_string(t.slot);
+                          return text + " desired=" + format(t.desiredState) +
+                                 " version=" + std::to_string(t.version) + " " + format(t.spec);
+                        },
+                        [](const SetAssigned& e) {
+                          return "set-assigned " + e.taskId.value + " " + yesNo(e.assigned);
+                        },
+                        [](const PutStatus& e) {
+                          return "put-status " + e.taskId.value + " " + format(e.status);
+                        },
+                        [](const DeleteTask& e) { return "delete-task " + e.taskId.value; },
+                    },
+                    op);
 }
 
 std::string format(agent::ExecutorCall call) {
@@ -356,8 +357,7 @@ std::string format(const agent::ReporterState& reporter) {
   std::vector<std::string> pending;
   for (const auto& [id, status] : reporter.pending)
     pending.push_back(id.value + ":" + format(status.state));
-  std::string text =
-      "reporter pending=" + joined(pending, [](const std::string& p) { return p; });
+  std::string text = "reporter pending=" + joined(pending, [](const std::string& p) { return p; });
   if (reporter.inFlight.has_value()) {
     text += " in-flight=batch-" + std::to_string(reporter.inFlight->batch) + "(" +
             std::to_string(reporter.inFlight->updates.size()) + " updates)";
@@ -461,8 +461,8 @@ std::string format(const agent::Effect& effect) {
             return text + ")";
           },
           [](const ExecutorOperation& e) {
-            std::string text = "executor op=" + std::to_string(e.operation) + " " +
-                               e.taskId.value + " " + format(e.call);
+            std::string text = "executor op=" + std::to_string(e.operation) + " " + e.taskId.value +
+                               " " + format(e.call);
             if (e.task.has_value()) {
               text += " desired=" + format(e.task->desiredState) +
                       " version=" + std::to_string(e.task->version);

@@ -75,8 +75,8 @@ void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
       if (it != store_.end() && it->second.status.has_value()) {
         const TaskStatus& previous = *it->second.status;
         if (put->status.state < previous.state) {
-          fail("status of " + put->taskId.value + " moved backwards: " + format(previous) +
-               " -> " + format(put->status));
+          fail("status of " + put->taskId.value + " moved backwards: " + format(previous) + " -> " +
+               format(put->status));
         }
         if (sameStatus(previous, put->status)) {
           fail("an unchanged status of " + put->taskId.value + " written again");
@@ -103,9 +103,9 @@ void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
 void WorkerChecker::checkOperation(const ExecutorOperation& operation) {
   const TaskId& id = operation.taskId;
   if (operations_.count(id) != 0) {
-    fail("a second operation in flight for " + id.value + ": op=" +
-         std::to_string(operation.operation) + " while op=" +
-         std::to_string(operations_[id].operation));
+    fail("a second operation in flight for " + id.value +
+         ": op=" + std::to_string(operation.operation) +
+         " while op=" + std::to_string(operations_[id].operation));
   }
   if (store_.count(id) == 0) fail("operation for " + id.value + ", a task not in the store");
   if (operation.call != ExecutorCall::RESOLVE && operation.call != ExecutorCall::REMOVE) {
@@ -164,8 +164,10 @@ void WorkerChecker::checkState(const AgentState& state) {
     }
     auto operation = operations_.find(id);
     bool tracked = operation != operations_.end();
-    if (entry.operation.has_value() != tracked ||
-        (tracked && *entry.operation != operation->second.operation)) {
+    // A stopped agent ignores completions, so only a running one must agree.
+    bool running = state.phase == AgentPhase::RUNNING;
+    if (running && (entry.operation.has_value() != tracked ||
+                    (tracked && *entry.operation != operation->second.operation))) {
       fail("operation bookkeeping of " + id.value + " disagrees with the effects");
     }
     auto [seen, fresh] = lastState_.try_emplace(id, entry.task.status.state);

@@ -37,6 +37,8 @@ void Agent::step(Instant now, const Input& input) {
     KJ_REQUIRE(std::holds_alternative<Start>(input), "the first input must be Start");
     handleStart(std::get<Start>(input));
     handleDueDeadlines();
+    // Like SwarmKit, the first session is under way before the worker restores its tasks.
+    restoreFromStore(std::get<Start>(input).store);
     finishStep();
     return;
   }
@@ -106,7 +108,6 @@ void Agent::handleStart(const Start& start) {
   state_.nextDescribeAt = now_ + limits::NODE_DESCRIPTION_REFRESH_PERIOD;
   KJ_ASSERT(state_.backoff == Duration());
   startGeneration();
-  restoreFromStore(start.store);
 }
 
 // A deadline handler can make another deadline due at once (a failed selection starts a new

@@ -171,10 +171,9 @@ struct ResyncAssignments {
   bool operator==(const ResyncAssignments&) const = default;
 };
 
-using Effect =
-    std::variant<OpenSession, CloseSession, SendHeartbeat, DescribeNode, PersistManagers,
-                 NotifyNodeChange, NotifyRoleChange, SetNetworkKeys, SignalReady, SignalLeft,
-                 AgentStopped, Persist, ExecutorOperation, CancelOperation, UpdateDependencies,
-                 SendStatuses, ResyncAssignments>;
+using Effect = std::variant<OpenSession, CloseSession, SendHeartbeat, DescribeNode, PersistManagers,
+                            NotifyNodeChange, NotifyRoleChange, SetNetworkKeys, SignalReady,
+                            SignalLeft, AgentStopped, Persist, ExecutorOperation, CancelOperation,
+                            UpdateDependencies, SendStatuses, ResyncAssignments>;
 
 }  // namespace swarmlet::agent

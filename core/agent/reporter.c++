@@ -14,6 +14,16 @@ bool isNewerStatus(const TaskStatus& candidate, const TaskStatus& current) {
   return candidate.timestamp > current.timestamp;
 }
 
+void recordLatest(ReporterState& reporter, const TaskId& taskId, const TaskStatus& status) {
+  auto [it, inserted] = reporter.pending.try_emplace(taskId, status);
+  if (!inserted) {
+    KJ_REQUIRE(status.state >= it->second.state, "a status older than the pending one",
+               taskId.value);
+    it->second = status;
+  }
+  KJ_ASSERT(reporter.pending.size() <= limits::STATUSES_PENDING_MAX, reporter.pending.size());
+}
+
 void offerStatus(ReporterState& reporter, const TaskId& taskId, const TaskStatus& status) {
   auto [it, inserted] = reporter.pending.try_emplace(taskId, status);
   if (!inserted && isNewerStatus(status, it->second)) it->second = status;
@@ -46,7 +56,7 @@ void returnBatch(ReporterState& reporter, const std::vector<TaskStatusUpdate>& u
 // --- The Agent's sending ---------------------------------------------------------------------
 
 void Agent::reportStatus(const TaskId& id, const TaskStatus& status) {
-  offerStatus(state_.reporter, id, status);
+  recordLatest(state_.reporter, id, status);
 }
 
 // Every stored status goes out again after a registration: the previous manager may have lost
@@ -54,7 +64,7 @@ void Agent::reportStatus(const TaskId& id, const TaskStatus& status) {
 // the tasks' statuses in memory.
 void Agent::reportStoredStatuses() {
   for (const auto& [id, entry] : state_.worker.tasks)
-    reportStatus(id, entry.task.status);
+    offerStatus(state_.reporter, id, entry.task.status);
 }
 
 // Sends the next batch when the session is registered and none is in flight. Called at the end

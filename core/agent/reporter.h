@@ -17,7 +17,12 @@ namespace swarmlet::agent {
 // the same state changed later. An older or equal status never replaces a newer one.
 bool isNewerStatus(const TaskStatus& candidate, const TaskStatus& current);
 
-// Makes `status` the task's pending status unless a newer or equal one is pending.
+// A status change just made by the task runner: it is the task's latest, so it replaces the
+// pending one. REQUIRES: its state is not below the pending one's.
+void recordLatest(ReporterState& reporter, const TaskId& taskId, const TaskStatus& status);
+
+// A status offered again (re-reported after a registration, or returned from an undelivered
+// batch): it becomes the task's pending status unless a newer or equal one is pending.
 void offerStatus(ReporterState& reporter, const TaskId& taskId, const TaskStatus& status);
 
 // Takes up to `max` pending updates in task order, starting after the cursor and wrapping

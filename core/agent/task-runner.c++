@@ -100,8 +100,11 @@ TaskStatus succeededStatus(const TaskStatus& current, ExecutorCall call,
       break;
     case ExecutorCall::RESOLVE:
     case ExecutorCall::UPDATE:
+      // No state of their own; an error left by a failed try of them is over.
+      if (!isTerminal(current.state)) next.error.clear();
+      return next;
     case ExecutorCall::REMOVE:
-      return current;  // no state of their own
+      return current;
   }
   next.error.clear();
   if (exitCode.has_value()) next.exitCode = exitCode;
@@ -183,8 +186,8 @@ ResultEffect interpretResult(const TaskEntry& entry, const ExecutorResult& resul
   switch (call) {
     case ExecutorCall::RESOLVE:
       effect.controller = ControllerState::FAILED;
-      effect.status = failedStatus(current, "resolving controller failed", result.message,
-                                   result.exitCode);
+      effect.status =
+          failedStatus(current, "resolving controller failed", result.message, result.exitCode);
       return effect;
     case ExecutorCall::UPDATE:
       // The controller refused the new spec; the task keeps running the old one and the
@@ -263,6 +266,9 @@ void Agent::issueOperation(TaskEntry& entry, ExecutorCall call) {
   entry.operation = operation;
   entry.call = call;
   entry.cancelRequested = false;
+  // These calls hand the controller the current spec; a change after this raises the flag
+  // again, and a failed UPDATE does too.
+  if (call == ExecutorCall::RESOLVE || call == ExecutorCall::UPDATE) entry.specChanged = false;
   std::optional<Task> task;
   if (call == ExecutorCall::RESOLVE || call == ExecutorCall::UPDATE) task = entry.task;
   emit(ExecutorOperation{entry.task.id, operation, call, kj::mv(task)});
@@ -297,7 +303,7 @@ void Agent::handleExecutorDone(const ExecutorDone& done) {
   entry.operation.reset();
   entry.cancelRequested = false;
   entry.controller = effect.controller;
-  if (effect.specDelivered) entry.specChanged = false;
+  if (entry.call == ExecutorCall::UPDATE && !effect.specDelivered) entry.specChanged = true;
   setTaskStatus(entry, effect.status);
   if (effect.retry) {
     entry.failures++;

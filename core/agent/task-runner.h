@@ -63,7 +63,7 @@ struct ResultEffect {
   // result changes nothing visible.
   TaskStatus status;
   ControllerState controller = ControllerState::UNRESOLVED;
-  // UPDATE succeeded: the controller has the current spec.
+  // UPDATE succeeded: the controller has the spec the call carried.
   bool specDelivered = false;
   // The step failed and is retried after retryDelay(failures + 1).
   bool retry = false;

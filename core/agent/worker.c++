@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/agent/agent.h"
+#include "core/agent/reporter.h"
 #include "core/agent/task-runner.h"
 #include "core/limits.h"
 
@@ -95,7 +96,7 @@ void Agent::restoreFromStore(const StoreSnapshot& store) {
     entry.task.status = *record.status;
     entry.assigned = record.assigned;
     worker.tasks.emplace(id, kj::mv(entry));
-    reportStatus(id, *record.status);
+    offerStatus(state_.reporter, id, *record.status);
   }
   for (const auto& [id, record] : store) {
     if (record.status.has_value()) advanceTask(id);
@@ -143,8 +144,7 @@ bool Agent::acceptStreamMessage(const AssignmentsReceived& received) {
 // installs what it references.
 void Agent::applyAssignments(const AssignmentsMessage& message) {
   WorkerState& worker = state_.worker;
-  UpdateDependencies dependencies =
-      applyDependencyChanges(worker.secrets, worker.configs, message);
+  UpdateDependencies dependencies = applyDependencyChanges(worker.secrets, worker.configs, message);
   bool dependenciesChanged = !isEmpty(dependencies);
   if (dependenciesChanged) emit(kj::mv(dependencies));
 
@@ -216,7 +216,8 @@ void Agent::assignTask(const Task& task) {
   }
   entry.failures = 0;
   clearRetry(entry);
-  cancelOperation(entry);
+  // A RESOLVE in flight is not cancelled: the next step needs the controller anyway.
+  if (entry.operation.has_value() && entry.call != ExecutorCall::RESOLVE) cancelOperation(entry);
 }
 
 // The task is shut down, removed and deleted from here on (task-runner.h's removal steps).
@@ -227,9 +228,9 @@ void Agent::unassignTask(const TaskId& id) {
   recordStoreOp(SetAssigned{id, false});
   entry.failures = 0;
   clearRetry(entry);
-  // A SHUTDOWN or REMOVE in flight is what removal needs anyway.
-  if (entry.operation.has_value() && entry.call != ExecutorCall::SHUTDOWN &&
-      entry.call != ExecutorCall::REMOVE) {
+  // A RESOLVE, SHUTDOWN or REMOVE in flight is what removal needs anyway.
+  if (entry.operation.has_value() && entry.call != ExecutorCall::RESOLVE &&
+      entry.call != ExecutorCall::SHUTDOWN && entry.call != ExecutorCall::REMOVE) {
     cancelOperation(entry);
   }
 }

@@ -96,6 +96,7 @@ agent::Agent& AgentHarness::agent() {
 std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
   const std::string& d = stanza.directive;
   const Args& args = stanza.args;
+  if (auto work = handleWork(stanza)) return *work;
   if (d == "agent") return handleAgent(args);
   if (d == "advance") return handleAdvance(args);
   if (d == "open-ok") return handleOpenOk(args);
@@ -245,7 +246,8 @@ std::vector<std::string> AgentHarness::step(const agent::Input& input, bool time
   std::string prefix = timed ? formatInstant(now_) + " " : "";
   std::vector<std::string> output;
   for (const agent::Effect& effect : effects) {
-    output.push_back(prefix + format(effect));
+    for (const auto& line : effectLines(effect))
+      output.push_back(prefix + line);
     if (auto* open = std::get_if<agent::OpenSession>(&effect)) opening_ = open->generation;
     if (auto* heartbeat = std::get_if<agent::SendHeartbeat>(&effect))
       heartbeat_ = heartbeat->generation;
@@ -260,6 +262,8 @@ std::vector<std::string> AgentHarness::step(const agent::Input& input, bool time
   for (size_t i = violationsBefore; i < checker_.violations().size(); ++i) {
     output.push_back("VIOLATION: " + checker_.violations()[i]);
   }
+  for (auto& line : observeWork(input, effects))
+    output.push_back(std::move(line));
   return output;
 }
 
