@@ -57,8 +57,13 @@ void WorkerChecker::observeInput(const Input& input) {
     if (it->second.call == ExecutorCall::RESOLVE && errorClass == ErrorClass::NONE) {
       holdsResources_.insert(done->task);
     }
+    // The executor's verdict that nothing is left: a REMOVE that succeeded or cannot succeed,
+    // or a controller that cannot be made for the task at all.
     bool removed = errorClass == ErrorClass::NONE || errorClass == ErrorClass::FATAL;
     if (it->second.call == ExecutorCall::REMOVE && removed) holdsResources_.erase(done->task);
+    if (it->second.call == ExecutorCall::RESOLVE && errorClass == ErrorClass::FATAL) {
+      holdsResources_.erase(done->task);
+    }
     operations_.erase(it);
   } else if (const auto* acked = std::get_if<StatusesAcked>(&input)) {
     if (batchInFlight_ == acked->batch) batchInFlight_.reset();
@@ -93,8 +98,10 @@ void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
       if (operations_.count(deleted->taskId) != 0) {
         fail("task " + deleted->taskId.value + " deleted with an operation in flight");
       }
+      // A task's history ends with its record (an id reused later is another task).
       lastState_.erase(deleted->taskId);
       lastDesired_.erase(deleted->taskId);
+      lastSent_.erase(deleted->taskId);
     }
     if (!applyStoreOp(store_, op)) fail("store op on a missing record: " + format(op));
   }

@@ -56,7 +56,9 @@ class WorkerChecker {
   // Every status ever persisted per task: a send must carry one of them.
   std::map<TaskId, std::vector<TaskStatus>> persisted_;
   std::map<TaskId, InFlight> operations_;
-  // Tasks for which the executor may hold something: a controller was made and not removed.
+  // Tasks for which the executor may hold something: a controller was made (or a call ran) and
+  // the executor has not said since that nothing is left (a REMOVE that succeeded or failed
+  // for good, or a RESOLVE that failed for good).
   std::set<TaskId> holdsResources_;
   std::optional<BatchId> batchInFlight_;
   // Per task, the last state sent on the current generation (statuses sent within one session

@@ -48,8 +48,10 @@ std::vector<TaskStatusUpdate> takeBatch(ReporterState& reporter, size_t max) {
 void returnBatch(ReporterState& reporter, const std::vector<TaskStatusUpdate>& updates,
                  const std::map<TaskId, TaskEntry>& tasks) {
   for (const TaskStatusUpdate& update : updates) {
-    if (tasks.count(update.taskId) == 0) continue;  // deleted since: nobody waits for it
-    offerStatus(reporter, update.taskId, update.status);
+    auto it = tasks.find(update.taskId);
+    if (it == tasks.end()) continue;  // deleted since: nobody waits for it
+    // Not update.status: the task may have moved on, or its id may name a new record.
+    offerStatus(reporter, update.taskId, it->second.task.status);
   }
 }
 
