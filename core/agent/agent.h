@@ -71,9 +71,9 @@ class Agent {
   void handleAssignments(const AssignmentsReceived& received);
   bool acceptStreamMessage(const AssignmentsReceived& received);
   void applyAssignments(const AssignmentsMessage& message);
-  void assignTask(const Task& task);
+  TaskMap::iterator assignTask(const Task& task);
   void unassignTask(const TaskId& id);
-  void forgetTask(const TaskId& id);
+  void forgetTask(TaskId id);
   void beginLeave();
   void finishLeaveIfDone();
   void recordStoreOp(StoreOp op);
@@ -81,6 +81,7 @@ class Agent {
 
   // Task runner (task-runner.c++).
   void advanceTask(const TaskId& id);
+  void advanceTask(TaskMap::iterator it);
   void issueOperation(TaskEntry& entry, ExecutorCall call);
   void cancelOperation(TaskEntry& entry);
   void setTaskStatus(TaskEntry& entry, const TaskStatus& next);
@@ -105,8 +106,10 @@ class Agent {
   Prng prng_;
   Instant now_;
   kj::Vector<Effect> effects_;
-  // Within a step: where the step's Persist sits in effects_, once it has a store op.
+  // Within a step: where the step's Persist sits in effects_, once it has a store op, and how
+  // many ops to make room for when it is created (a large assignment set's estimate).
   std::optional<size_t> persistIndex_;
+  size_t storeOpsHint_ = 0;
 };
 
 // min(8s, 100ms * (2^k - 1)): the backoff after k consecutive failures, in closed form.

@@ -77,9 +77,11 @@ struct TaskEntry {
   bool operator==(const TaskEntry&) const = default;
 };
 
+using TaskMap = std::map<TaskId, TaskEntry>;
+
 // The worker: tasks, installed dependencies and the assignment stream's position.
 struct WorkerState {
-  std::map<TaskId, TaskEntry> tasks;
+  TaskMap tasks;
   // What the executor has installed, as last told by UpdateDependencies.
   std::map<SecretId, Secret> secrets;
   std::map<ConfigId, Config> configs;

@@ -224,14 +224,18 @@ bool sameStatus(const TaskStatus& a, const TaskStatus& b) {
 
 // --- The Agent's per-task manager ------------------------------------------------------------
 
-// Takes the task's own steps until it needs the executor, waits, or is forgotten.
 void Agent::advanceTask(const TaskId& id) {
+  auto it = state_.worker.tasks.find(id);
+  if (it != state_.worker.tasks.end()) advanceTask(it);
+}
+
+// Takes the task's own steps until it needs the executor, waits, or is forgotten (which erases
+// `it`).
+void Agent::advanceTask(TaskMap::iterator it) {
   if (state_.phase != AgentPhase::RUNNING) return;
+  TaskEntry& entry = it->second;
   for (int round = 0;; ++round) {
-    KJ_ASSERT(round < 16, "a task keeps transitioning", id.value);
-    auto it = state_.worker.tasks.find(id);
-    if (it == state_.worker.tasks.end()) return;
-    TaskEntry& entry = it->second;
+    KJ_ASSERT(round < 16, "a task keeps transitioning", it->first.value);
     if (entry.operation.has_value() || entry.retryAt.has_value()) return;
     RunnerStep next = nextStep(entry, state_.worker);
     if (std::holds_alternative<Idle>(next)) return;
@@ -254,7 +258,7 @@ void Agent::advanceTask(const TaskId& id) {
       return;
     }
     KJ_ASSERT(std::holds_alternative<Forget>(next));
-    forgetTask(id);
+    forgetTask(it->first);
     return;
   }
 }

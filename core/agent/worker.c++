@@ -5,6 +5,7 @@
 #include <kj/debug.h>
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "core/agent/agent.h"
@@ -72,7 +73,9 @@ bool isEmpty(const UpdateDependencies& update) {
 void Agent::recordStoreOp(StoreOp op) {
   if (!persistIndex_.has_value()) {
     persistIndex_ = effects_.size();
-    emit(Persist{});
+    Persist persist;
+    persist.ops.reserve(storeOpsHint_);
+    emit(kj::mv(persist));
   }
   std::get<Persist>(effects_[*persistIndex_]).ops.push_back(kj::mv(op));
 }
@@ -147,55 +150,61 @@ void Agent::applyAssignments(const AssignmentsMessage& message) {
   UpdateDependencies dependencies = applyDependencyChanges(worker.secrets, worker.configs, message);
   bool dependenciesChanged = !isEmpty(dependencies);
   if (dependenciesChanged) emit(kj::mv(dependencies));
+  // Room for an operation per change and three store ops per new task, so that large sets do
+  // not regrow the vectors.
+  effects_.reserve(effects_.size() + message.changes.size() + 4);
+  storeOpsHint_ = 3 * message.changes.size();
 
   bool complete = message.type == AssignmentType::COMPLETE;
-  std::vector<TaskId> touched;
+  // The entries this message touches, by address (map nodes do not move): a cheap membership
+  // test for the sweep and for advancing each touched task once, in task-id order.
+  std::vector<const TaskEntry*> touched;
   for (const AssignmentChange& change : message.changes) {
     const Task* task = std::get_if<Task>(&change.item);
     if (task == nullptr) continue;
     if (change.action == AssignmentAction::UPDATE) {
-      assignTask(*task);
-      touched.push_back(task->id);
-    } else if (!complete && worker.tasks.count(task->id) != 0) {
+      touched.push_back(&assignTask(*task)->second);
+    } else if (auto it = worker.tasks.find(task->id); !complete && it != worker.tasks.end()) {
       unassignTask(task->id);
-      touched.push_back(task->id);
+      touched.push_back(&it->second);
     }
   }
+  std::sort(touched.begin(), touched.end());
   if (complete) {
-    std::vector<TaskId> listed = touched;
-    std::sort(listed.begin(), listed.end());
+    std::vector<const TaskEntry*> dropped;
     for (auto& [id, entry] : worker.tasks) {
-      if (!entry.assigned || std::binary_search(listed.begin(), listed.end(), id)) continue;
+      if (!entry.assigned || std::binary_search(touched.begin(), touched.end(), &entry)) continue;
       unassignTask(id);
-      touched.push_back(id);
+      dropped.push_back(&entry);
     }
+    touched.insert(touched.end(), dropped.begin(), dropped.end());
+    std::sort(touched.begin(), touched.end());
   }
-  if (dependenciesChanged) {
-    // A task waiting for a dependency may go on now.
-    touched.clear();
-    for (const auto& [id, entry] : worker.tasks)
-      touched.push_back(id);
+  // A changed dependency may let any task waiting for it go on.
+  for (auto it = worker.tasks.begin(); it != worker.tasks.end();) {
+    auto next = std::next(it);
+    if (dependenciesChanged || std::binary_search(touched.begin(), touched.end(), &it->second)) {
+      advanceTask(it);  // may erase `it`, never another entry
+    }
+    it = next;
   }
-  for (const TaskId& id : touched)
-    advanceTask(id);
 }
 
 // A new task is stored with the manager's status; a known one takes the new assignment unless
 // it would lower the desired state or changes nothing. Any change cancels the operation in
 // flight (its completion re-runs the task) and restarts the retry count.
-void Agent::assignTask(const Task& task) {
+TaskMap::iterator Agent::assignTask(const Task& task) {
   KJ_REQUIRE(!task.id.empty(), "a task without an id");
   WorkerState& worker = state_.worker;
-  auto it = worker.tasks.find(task.id);
-  if (it == worker.tasks.end()) {
+  auto it = worker.tasks.lower_bound(task.id);
+  if (it == worker.tasks.end() || it->first != task.id) {
     KJ_REQUIRE(worker.tasks.size() < limits::TASKS_MAX, "more tasks than limits::TASKS_MAX");
     recordStoreOp(PutTask{withoutStatus(task)});
     recordStoreOp(SetAssigned{task.id, true});
     recordStoreOp(PutStatus{task.id, task.status});
     TaskEntry entry;
     entry.task = task;
-    worker.tasks.emplace(task.id, kj::mv(entry));
-    return;
+    return worker.tasks.emplace_hint(it, task.id, kj::mv(entry));
   }
   TaskEntry& entry = it->second;
   if (!entry.assigned) {
@@ -203,8 +212,8 @@ void Agent::assignTask(const Task& task) {
     recordStoreOp(SetAssigned{task.id, true});
   }
   // The desired state never decreases (SwarmKit refuses such an update whole).
-  if (task.desiredState < entry.task.desiredState) return;
-  if (sameAssignment(task, entry.task)) return;
+  if (task.desiredState < entry.task.desiredState) return it;
+  if (sameAssignment(task, entry.task)) return it;
   bool specChanged = task.spec != entry.task.spec;
   TaskStatus status = kj::mv(entry.task.status);
   entry.task = task;
@@ -218,6 +227,7 @@ void Agent::assignTask(const Task& task) {
   clearRetry(entry);
   // A RESOLVE in flight is not cancelled: the next step needs the controller anyway.
   if (entry.operation.has_value() && entry.call != ExecutorCall::RESOLVE) cancelOperation(entry);
+  return it;
 }
 
 // The task is shut down, removed and deleted from here on (task-runner.h's removal steps).
@@ -236,7 +246,7 @@ void Agent::unassignTask(const TaskId& id) {
 }
 
 // The executor removed the task (or there was nothing to remove): only now the record goes.
-void Agent::forgetTask(const TaskId& id) {
+void Agent::forgetTask(TaskId id) {
   WorkerState& worker = state_.worker;
   TaskEntry& entry = worker.tasks.at(id);
   KJ_ASSERT(!entry.assigned && !entry.operation.has_value(), id.value);
@@ -274,6 +284,7 @@ void Agent::finishStep() {
     finishLeaveIfDone();
   }
   persistIndex_.reset();
+  storeOpsHint_ = 0;
   KJ_ASSERT(state_.worker.tasks.size() <= limits::TASKS_MAX);
   KJ_ASSERT(state_.reporter.pending.size() <= state_.worker.tasks.size(),
             state_.reporter.pending.size());
