@@ -261,14 +261,124 @@ std::string format(const TaskStatusUpdate& update) {
   return update.taskId.value + " " + format(update.status);
 }
 
+std::string format(const agent::StoreOp& op) {
+  using namespace agent;
+  return std::visit(Overloaded{
+                        [](const PutTask& e) {
+                          const Task& t = e.task;
+                          std::string text = "put-task " + t.id.value;
+                          if (!t.serviceId.empty()) text += " service=" + t.serviceId.value;
+                          if (t.slot != 0) text += " slot=" + std::to_string(t.slot);
+                          return text + " desired=" + format(t.desiredState) +
+                                 " version=" + std::to_string(t.version) + " " + format(t.spec);
+                        },
+                        [](const SetAssigned& e) {
+                          return "set-assigned " + e.taskId.value + " " + yesNo(e.assigned);
+                        },
+                        [](const PutStatus& e) {
+                          return "put-status " + e.taskId.value + " " + format(e.status);
+                        },
+                        [](const DeleteTask& e) { return "delete-task " + e.taskId.value; },
+                    },
+                    op);
+}
+
+std::string format(agent::ExecutorCall call) {
+  switch (call) {
+    case agent::ExecutorCall::RESOLVE:
+      return "resolve";
+    case agent::ExecutorCall::UPDATE:
+      return "update";
+    case agent::ExecutorCall::PREPARE:
+      return "prepare";
+    case agent::ExecutorCall::START:
+      return "start";
+    case agent::ExecutorCall::WAIT:
+      return "wait";
+    case agent::ExecutorCall::SHUTDOWN:
+      return "shutdown";
+    case agent::ExecutorCall::REMOVE:
+      return "remove";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(agent::ErrorClass errorClass) {
+  switch (errorClass) {
+    case agent::ErrorClass::NONE:
+      return "ok";
+    case agent::ErrorClass::TEMPORARY:
+      return "temporary";
+    case agent::ErrorClass::FATAL:
+      return "fatal";
+    case agent::ErrorClass::CANCELED:
+      return "canceled";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(const agent::ExecutorResult& result) {
+  std::string text = format(result.errorClass);
+  if (!result.message.empty()) text += " message=" + quote(result.message);
+  if (result.exitCode.has_value()) text += " exit=" + std::to_string(*result.exitCode);
+  return text;
+}
+
+std::string format(agent::ControllerState controller) {
+  switch (controller) {
+    case agent::ControllerState::UNRESOLVED:
+      return "unresolved";
+    case agent::ControllerState::RESOLVED:
+      return "resolved";
+    case agent::ControllerState::FAILED:
+      return "failed";
+    case agent::ControllerState::REMOVED:
+      return "removed";
+  }
+  KJ_UNREACHABLE;
+}
+
+std::string format(const agent::TaskEntry& entry) {
+  std::string text = "task " + entry.task.id.value +
+                     (entry.assigned ? " assigned" : " unassigned") +
+                     " desired=" + format(entry.task.desiredState) +
+                     " version=" + std::to_string(entry.task.version) + " status=(" +
+                     format(entry.task.status) + ") controller=" + format(entry.controller);
+  if (entry.operation.has_value()) {
+    text += " op=" + std::to_string(*entry.operation) + ":" + format(entry.call);
+  }
+  if (entry.cancelRequested) text += " cancel-requested";
+  if (entry.specChanged) text += " spec-changed";
+  if (entry.failures != 0) text += " failures=" + std::to_string(entry.failures);
+  if (entry.retryAt.has_value()) text += " retry " + formatInstant(*entry.retryAt);
+  return text;
+}
+
+std::string format(const agent::ReporterState& reporter) {
+  std::vector<std::string> pending;
+  for (const auto& [id, status] : reporter.pending)
+    pending.push_back(id.value + ":" + format(status.state));
+  std::string text = "reporter pending=" + joined(pending, [](const std::string& p) { return p; });
+  if (reporter.inFlight.has_value()) {
+    text += " in-flight=batch-" + std::to_string(reporter.inFlight->batch) + "(" +
+            std::to_string(reporter.inFlight->updates.size()) + " updates)";
+  }
+  return text;
+}
+
 std::string format(const agent::Input& input) {
   using namespace agent;
   auto gen = [](Generation g) { return "gen=" + std::to_string(g); };
   return std::visit(
       Overloaded{
           [](const Start& e) {
-            return "start " + format(e.description) + " role=" + format(e.role) +
-                   " managers=" + format(e.managers);
+            std::string text = "start " + format(e.description) + " role=" + format(e.role) +
+                               " managers=" + format(e.managers);
+            if (e.store.empty()) return text;
+            std::vector<std::string> ids;
+            for (const auto& [id, record] : e.store)
+              ids.push_back(id.value);
+            return text + " store=" + joined(ids, [](const std::string& i) { return i; });
           },
           [](const Tick&) { return std::string("tick"); },
           [&](const SessionOpened& e) {
@@ -293,6 +403,20 @@ std::string format(const agent::Input& input) {
           },
           [](const LeaveRequested&) { return std::string("leave-requested"); },
           [](const StopRequested&) { return std::string("stop-requested"); },
+          [&](const AssignmentsReceived& e) {
+            return "assignments " + gen(e.generation) + " " + format(e.message);
+          },
+          [](const ExecutorDone& e) {
+            return "executor-done op=" + std::to_string(e.operation) + " " + e.task.value + " " +
+                   format(e.result);
+          },
+          [&](const StatusesAcked& e) {
+            return "statuses-acked " + gen(e.generation) + " batch=" + std::to_string(e.batch);
+          },
+          [&](const StatusesFailed& e) {
+            return "statuses-failed " + gen(e.generation) + " batch=" + std::to_string(e.batch) +
+                   " error=" + format(e.error);
+          },
       },
       input);
 }
@@ -330,6 +454,49 @@ std::string format(const agent::Effect& effect) {
           [](const AgentStopped& e) {
             return e.error.empty() ? std::string("agent-stopped")
                                    : "agent-stopped error=" + quote(e.error);
+          },
+          [](const Persist& e) {
+            std::string text = "persist (";
+            for (size_t i = 0; i < e.ops.size(); ++i)
+              text += (i == 0 ? "" : "; ") + format(e.ops[i]);
+            return text + ")";
+          },
+          [](const ExecutorOperation& e) {
+            std::string text = "executor op=" + std::to_string(e.operation) + " " + e.taskId.value +
+                               " " + format(e.call);
+            if (e.task.has_value()) {
+              text += " desired=" + format(e.task->desiredState) +
+                      " version=" + std::to_string(e.task->version);
+            }
+            return text;
+          },
+          [](const CancelOperation& e) {
+            return "cancel-operation op=" + std::to_string(e.operation) + " " + e.taskId.value;
+          },
+          [](const UpdateDependencies& e) {
+            std::string text = "update-dependencies";
+            auto secret = [](const Secret& s) { return s.id.value; };
+            auto config = [](const Config& c) { return c.id.value; };
+            auto id = [](const auto& i) { return i.value; };
+            if (!e.secretsAdded.empty()) text += " add-secrets=" + joined(e.secretsAdded, secret);
+            if (!e.secretsRemoved.empty())
+              text += " remove-secrets=" + joined(e.secretsRemoved, id);
+            if (!e.configsAdded.empty()) text += " add-configs=" + joined(e.configsAdded, config);
+            if (!e.configsRemoved.empty())
+              text += " remove-configs=" + joined(e.configsRemoved, id);
+            return text;
+          },
+          [&](const SendStatuses& e) {
+            std::string text = "send-statuses " + gen(e.generation) +
+                               " batch=" + std::to_string(e.batch) +
+                               " session=" + formatSessionId(e.sessionId) + " (";
+            for (size_t i = 0; i < e.updates.size(); ++i)
+              text += (i == 0 ? "" : "; ") + format(e.updates[i]);
+            return text + ")";
+          },
+          [&](const ResyncAssignments& e) {
+            return "resync-assignments " + gen(e.generation) +
+                   " session=" + formatSessionId(e.sessionId);
           },
       },
       effect);

@@ -43,6 +43,15 @@ std::string format(const AssignmentChange& change);
 std::string format(const AssignmentsMessage& message);
 std::string format(const TaskStatusUpdate& update);
 
+// The work half's values (core/agent/store.h, executor.h, state.h).
+std::string format(const agent::StoreOp& op);
+std::string format(agent::ExecutorCall call);
+std::string format(agent::ErrorClass errorClass);
+std::string format(const agent::ExecutorResult& result);
+std::string format(agent::ControllerState controller);
+std::string format(const agent::TaskEntry& entry);
+std::string format(const agent::ReporterState& reporter);
+
 std::string format(const agent::Input& input);
 std::string format(const agent::Effect& effect);
 std::string format(agent::SessionPhase phase);

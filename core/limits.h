@@ -50,4 +50,32 @@ inline constexpr size_t ADDRESS_LENGTH_MAX = 256;
 inline constexpr size_t HOSTNAME_LENGTH_MAX = 255;
 inline constexpr size_t ERROR_MESSAGE_LENGTH_MAX = 1024;
 
+// --- Worker (agent/worker.go, agent/task.go, agent/reporter.go) ----------------------------------
+
+// The first retry of a failed executor step waits this long (SwarmKit's fixed retry delay);
+// each further failure in a row doubles it, up to TASK_RETRY_MAX (SwarmKit retries some
+// failures without any delay and spins; see docs/agent-work-half.md).
+inline constexpr Duration TASK_RETRY_INITIAL = Duration::seconds(1);
+inline constexpr Duration TASK_RETRY_MAX = Duration::seconds(32);
+// The most tasks one node holds (assigned plus being removed). The manager never assigns more;
+// an assignment that would exceed it is a caller bug.
+inline constexpr size_t TASKS_MAX = 100'000;
+inline constexpr size_t SECRETS_MAX = 10'000;
+inline constexpr size_t CONFIGS_MAX = 10'000;
+// The most changes in one assignments message (a COMPLETE lists everything); the codec refuses
+// longer messages.
+inline constexpr size_t ASSIGNMENT_CHANGES_MAX = TASKS_MAX + SECRETS_MAX + CONFIGS_MAX;
+// Status updates in one SendStatuses. One batch is in flight at a time, so a task's statuses
+// reach the manager in order.
+inline constexpr size_t STATUS_BATCH_MAX = 100;
+// The reporter keeps one pending status per known task, so its map is bounded by the tasks.
+inline constexpr size_t STATUSES_PENDING_MAX = TASKS_MAX;
+
+static_assert(TASK_RETRY_INITIAL > Duration());
+static_assert(TASK_RETRY_INITIAL <= TASK_RETRY_MAX);
+// The doubling reaches the bound within a few dozen failures; retryDelay relies on it.
+static_assert(TASK_RETRY_MAX <= TASK_RETRY_INITIAL * (int64_t{1} << 30));
+static_assert(STATUS_BATCH_MAX >= 1 && STATUS_BATCH_MAX <= STATUSES_PENDING_MAX);
+static_assert(ASSIGNMENT_CHANGES_MAX >= TASKS_MAX);
+
 }  // namespace swarmlet::limits

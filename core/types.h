@@ -29,6 +29,8 @@ using SessionId = Id<struct SessionIdTag>;
 using Generation = uint64_t;
 // Numbers the agent's requests that are not session-scoped (node descriptions).
 using RequestId = uint64_t;
+// Numbers the agent's status sends (one SendStatuses carries a batch of updates).
+using BatchId = uint64_t;
 
 // A manager as the agent knows it. The join address has an empty node id until the first
 // session message names the managers (SwarmKit keys peers by the whole pair too).

@@ -2,17 +2,36 @@
 
 namespace swarmlet::sim {
 
+CheckedAgent::CheckedAgent(const agent::AgentConfig& config)
+    : agent_(std::make_unique<agent::Agent>(config)) {}
+
 std::vector<agent::Effect> CheckedAgent::step(Instant now, const agent::Input& input) {
-  agent_.step(now, input);
-  kj::Vector<agent::Effect> taken = agent_.takeEffects();
+  agent_->step(now, input);
+  kj::Vector<agent::Effect> taken = agent_->takeEffects();
   std::vector<agent::Effect> effects(std::make_move_iterator(taken.begin()),
                                      std::make_move_iterator(taken.end()));
-  checker_.observe(now, input, effects, agent_.state(), nextDeadline());
+  size_t sessionBefore = session_.violations().size();
+  size_t workerBefore = worker_.violations().size();
+  session_.observe(now, input, effects, agent_->state(), nextDeadline());
+  worker_.observe(now, input, effects, agent_->state());
+  for (size_t i = sessionBefore; i < session_.violations().size(); ++i) {
+    violations_.push_back(session_.violations()[i]);
+  }
+  for (size_t i = workerBefore; i < worker_.violations().size(); ++i) {
+    violations_.push_back(worker_.violations()[i]);
+  }
   return effects;
 }
 
+void CheckedAgent::crash(const agent::AgentConfig& config) {
+  agent_ = std::make_unique<agent::Agent>(config);
+  // A new process: readiness, generations and heartbeats start over.
+  session_ = AgentChecker{};
+  worker_.restarted();
+}
+
 std::optional<Instant> CheckedAgent::nextDeadline() const {
-  KJ_IF_MAYBE (deadline, agent_.nextDeadline()) {
+  KJ_IF_MAYBE (deadline, agent_->nextDeadline()) {
     return *deadline;
   }
   return std::nullopt;

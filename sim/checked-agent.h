@@ -1,31 +1,44 @@
-// An agent core together with its invariant checker: every step is followed by the check, so
-// every driver (the simulator, the transcript harness, the demo, random tests) checks the same
-// invariants the same way. Owns both; not thread-safe.
+// An agent core together with its invariant checkers (the session half's and the work half's):
+// every step is followed by both checks, so every driver — the simulator, the transcript
+// harness, the demo, random tests — checks the same invariants the same way. The work checker
+// mirrors the task store from the Persist effects, so it is also the store an agent restarts
+// from after a crash. Owns everything; not thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/agent/agent.h"
 #include "sim/agent-checker.h"
+#include "sim/worker-checker.h"
 
 namespace swarmlet::sim {
 
 class CheckedAgent {
  public:
-  explicit CheckedAgent(const agent::AgentConfig& config) : agent_(config) {}
+  explicit CheckedAgent(const agent::AgentConfig& config);
 
   // Steps the agent, takes its effects and checks the invariants. A failed check is recorded in
   // violations(), not thrown, so the caller decides how to report it.
   std::vector<agent::Effect> step(Instant now, const agent::Input& input);
 
+  // The agent's process died: its memory, executor operations and sends in flight are gone; the
+  // store survives. A new core is built with `config`; the caller steps Start with store().
+  void crash(const agent::AgentConfig& config);
+
+  // The task store as the Persist effects left it.
+  const agent::StoreSnapshot& store() const { return worker_.store(); }
   std::optional<Instant> nextDeadline() const;
-  const agent::AgentState& state() const { return agent_.state(); }
-  const std::vector<std::string>& violations() const { return checker_.violations(); }
+  const agent::AgentState& state() const { return agent_->state(); }
+  const std::vector<std::string>& violations() const { return violations_; }
 
  private:
-  agent::Agent agent_;
-  AgentChecker checker_;
+  std::unique_ptr<agent::Agent> agent_;
+  AgentChecker session_;
+  WorkerChecker worker_;
+  std::vector<std::string> violations_;
 };
 
 }  // namespace swarmlet::sim

@@ -87,6 +87,8 @@ void Agent::registerSession(const SessionId& sessionId) {
   }
   // The first heartbeat goes out at once; later ones at the period the manager returns.
   sendHeartbeat();
+  // Every stored status is sent again on each new session (the batch goes out at step end).
+  reportStoredStatuses();
 }
 
 void Agent::sendHeartbeat() {
@@ -155,6 +157,7 @@ void Agent::failSession(const RpcError& error) {
 void Agent::closeSession(CloseReason reason, std::optional<RpcError> error) {
   KJ_ASSERT(state_.session.phase != SessionPhase::DELAYING);
   KJ_ASSERT(error.has_value() == (reason == CloseReason::FAILURE));
+  reporterSessionClosed();
   emit(CloseSession{state_.session.generation, reason, kj::mv(error)});
 }
 

@@ -32,10 +32,14 @@ Agent::Agent(const AgentConfig& config) : prng_(config.seed) {}
 void Agent::step(Instant now, const Input& input) {
   KJ_REQUIRE(now >= now_, "time went backwards");
   now_ = now;
+  persistIndex_.reset();
   if (state_.phase == AgentPhase::NOT_STARTED) {
     KJ_REQUIRE(std::holds_alternative<Start>(input), "the first input must be Start");
     handleStart(std::get<Start>(input));
     handleDueDeadlines();
+    // Like SwarmKit, the first session is under way before the worker restores its tasks.
+    restoreFromStore(std::get<Start>(input).store);
+    finishStep();
     return;
   }
   // After AgentStopped nothing happens: late completions are stale by definition.
@@ -52,9 +56,14 @@ void Agent::step(Instant now, const Input& input) {
                  [&](const NodeDescribed& e) { handleNodeDescribed(e); },
                  [&](const LeaveRequested&) { handleLeave(); },
                  [&](const StopRequested&) { handleStop(); },
+                 [&](const AssignmentsReceived& e) { handleAssignments(e); },
+                 [&](const ExecutorDone& e) { handleExecutorDone(e); },
+                 [&](const StatusesAcked& e) { handleStatusesAcked(e); },
+                 [&](const StatusesFailed& e) { handleStatusesFailed(e); },
              },
              input);
   handleDueDeadlines();
+  finishStep();
   KJ_IF_MAYBE (deadline, nextDeadline()) {
     KJ_ASSERT(*deadline > now_, "a deadline was left unhandled");
   }
@@ -81,7 +90,11 @@ kj::Maybe<Instant> Agent::nextDeadline() const {
       sessionDeadline = session.heartbeatAt;
       break;
   }
-  return sessionDeadline < state_.nextDescribeAt ? sessionDeadline : state_.nextDescribeAt;
+  Instant deadline =
+      sessionDeadline < state_.nextDescribeAt ? sessionDeadline : state_.nextDescribeAt;
+  const auto& retries = state_.worker.retries;
+  if (!retries.empty() && retries.begin()->first < deadline) deadline = retries.begin()->first;
+  return deadline;
 }
 
 void Agent::handleStart(const Start& start) {
@@ -110,6 +123,7 @@ void Agent::handleDueDeadlines() {
     }
     handleSessionDeadlines();
     describeIfDue();
+    handleTaskRetries();
   }
 }
 
@@ -140,15 +154,20 @@ void Agent::handleNodeDescribed(const NodeDescribed& described) {
   }
 }
 
+// Every task is shut down, removed and deleted; SignalLeft follows once none remains (at once
+// when there is none).
 void Agent::handleLeave() {
-  if (state_.left) return;
-  // The session half holds no tasks; the worker (work half) removes them before this signal.
-  state_.left = true;
-  emit(SignalLeft{});
+  if (state_.left || state_.worker.leaving) return;
+  beginLeave();
+  finishLeaveIfDone();
 }
 
+// Pending statuses go out before the session closes; operations in flight are cancelled, the
+// tasks themselves keep running (SwarmKit does not stop them on Stop either).
 void Agent::handleStop() {
+  flushStatusesOnStop();
   if (state_.session.phase != SessionPhase::DELAYING) closeSession(CloseReason::STOP, std::nullopt);
+  cancelAllOperations();
   state_.phase = AgentPhase::STOPPED;
   emit(AgentStopped{""});
 }

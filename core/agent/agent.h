@@ -15,6 +15,8 @@
 #include <kj/common.h>
 #include <kj/vector.h>
 
+#include <optional>
+
 #include "core/agent/effect.h"
 #include "core/agent/input.h"
 #include "core/agent/state.h"
@@ -64,12 +66,50 @@ class Agent {
   void applySessionMessage(const SessionMessage& message);
   void sendHeartbeat();
 
+  // Worker (worker.c++).
+  void restoreFromStore(const StoreSnapshot& store);
+  void handleAssignments(const AssignmentsReceived& received);
+  bool acceptStreamMessage(const AssignmentsReceived& received);
+  void applyAssignments(const AssignmentsMessage& message);
+  TaskMap::iterator assignTask(const Task& task);
+  void unassignTask(const TaskId& id);
+  void forgetTask(TaskId id);
+  void beginLeave();
+  void finishLeaveIfDone();
+  void recordStoreOp(StoreOp op);
+  void finishStep();
+
+  // Task runner (task-runner.c++).
+  void advanceTask(const TaskId& id);
+  void advanceTask(TaskMap::iterator it);
+  void issueOperation(TaskEntry& entry, ExecutorCall call);
+  void cancelOperation(TaskEntry& entry);
+  void setTaskStatus(TaskEntry& entry, const TaskStatus& next);
+  void handleExecutorDone(const ExecutorDone& done);
+  void scheduleRetry(TaskEntry& entry);
+  void clearRetry(TaskEntry& entry);
+  void handleTaskRetries();
+  void cancelAllOperations();
+
+  // Reporter (reporter.c++).
+  void reportStatus(const TaskId& id, const TaskStatus& status);
+  void reportStoredStatuses();
+  void flushStatuses();
+  void flushStatusesOnStop();
+  void handleStatusesAcked(const StatusesAcked& acked);
+  void handleStatusesFailed(const StatusesFailed& failed);
+  void reporterSessionClosed();
+
   void emit(Effect effect) { effects_.add(kj::mv(effect)); }
 
   AgentState state_;
   Prng prng_;
   Instant now_;
   kj::Vector<Effect> effects_;
+  // Within a step: where the step's Persist sits in effects_, once it has a store op, and how
+  // many ops to make room for when it is created (a large assignment set's estimate).
+  std::optional<size_t> persistIndex_;
+  size_t storeOpsHint_ = 0;
 };
 
 // min(8s, 100ms * (2^k - 1)): the backoff after k consecutive failures, in closed form.

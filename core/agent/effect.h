@@ -1,15 +1,20 @@
 // Everything an agent asks its shell to do, as values returned by Agent::takeEffects().
 //
-// Ordering contract: the shell executes effects in the order emitted. (The session half emits
-// no Persist-before-send pairs; the work half's store effects must be durable before any later
-// effect that reveals them, see docs/core-contract.md.) Every effect can be executed without
-// asking the core anything; every request carries the id its completion must name.
+// Ordering contract: the shell executes effects in the order emitted. A Persist must be durable
+// (one synced batch) before any effect after it is executed: every status the agent sends, and
+// every executor operation it starts, was persisted by an earlier Persist. The core emits at
+// most one Persist per step, ahead of every effect of that step that depends on it
+// (docs/agent-work-half.md). Every effect can be executed without asking the core anything;
+// every request carries the id its completion must name.
 #pragma once
 
 #include <optional>
 #include <variant>
 #include <vector>
 
+#include "core/agent/executor.h"
+#include "core/agent/store.h"
+#include "core/task.h"
 #include "core/types.h"
 
 namespace swarmlet::agent {
@@ -105,8 +110,70 @@ struct AgentStopped {
   bool operator==(const AgentStopped&) const = default;
 };
 
+// Commit `ops` to the task store as one synced batch, in order, before executing any later
+// effect.
+struct Persist {
+  std::vector<StoreOp> ops;
+
+  bool operator==(const Persist&) const = default;
+};
+
+// Run one executor call for task `taskId`. Completes with ExecutorDone naming `operation`.
+// `task` is the task as the agent holds it, for the calls that need it (RESOLVE, UPDATE).
+struct ExecutorOperation {
+  TaskId taskId;
+  OperationId operation = 0;
+  ExecutorCall call = ExecutorCall::RESOLVE;
+  std::optional<Task> task;
+
+  bool operator==(const ExecutorOperation&) const = default;
+};
+
+// Ask the executor to cancel `operation` (best effort). Its ExecutorDone still comes: CANCELED,
+// or whatever the call achieved before the cancellation took effect.
+struct CancelOperation {
+  TaskId taskId;
+  OperationId operation = 0;
+
+  bool operator==(const CancelOperation&) const = default;
+};
+
+// Install and remove secrets and configs in the executor (replacing same-id items). Emitted
+// before any operation of the same step, so a task never starts ahead of what it references.
+// No completion: the executor's dependency stores are in memory and cannot fail.
+struct UpdateDependencies {
+  std::vector<Secret> secretsAdded;
+  std::vector<SecretId> secretsRemoved;
+  std::vector<Config> configsAdded;
+  std::vector<ConfigId> configsRemoved;
+
+  bool operator==(const UpdateDependencies&) const = default;
+};
+
+// Send status updates (each task's latest, all persisted by earlier Persists) on the session of
+// `generation`. Completes with StatusesAcked or StatusesFailed naming `batch`. On a CloseSession
+// of reason STOP the shell still delivers the sends emitted before it, best effort.
+struct SendStatuses {
+  Generation generation = 0;
+  BatchId batch = 0;
+  SessionId sessionId;
+  std::vector<TaskStatusUpdate> updates;
+
+  bool operator==(const SendStatuses&) const = default;
+};
+
+// The assignment stream of `generation` skipped a message: reopen it; the manager answers with
+// a fresh COMPLETE set. No completion.
+struct ResyncAssignments {
+  Generation generation = 0;
+  SessionId sessionId;
+
+  bool operator==(const ResyncAssignments&) const = default;
+};
+
 using Effect = std::variant<OpenSession, CloseSession, SendHeartbeat, DescribeNode, PersistManagers,
                             NotifyNodeChange, NotifyRoleChange, SetNetworkKeys, SignalReady,
-                            SignalLeft, AgentStopped>;
+                            SignalLeft, AgentStopped, Persist, ExecutorOperation, CancelOperation,
+                            UpdateDependencies, SendStatuses, ResyncAssignments>;
 
 }  // namespace swarmlet::agent

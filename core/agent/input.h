@@ -9,6 +9,9 @@
 #include <variant>
 #include <vector>
 
+#include "core/agent/executor.h"
+#include "core/agent/store.h"
+#include "core/task.h"
 #include "core/time.h"
 #include "core/types.h"
 
@@ -21,6 +24,10 @@ struct Start {
   std::vector<Peer> managers;
   // The role the node runs as now; NotifyRoleChange fires when the manager wants another.
   NodeRole role = NodeRole::WORKER;
+  // What the task store held when the agent started (empty on a node's first start). Records
+  // not assigned are removed by the executor, then deleted; assigned ones resume with their
+  // stored status.
+  StoreSnapshot store = {};
 
   bool operator==(const Start&) const = default;
 };
@@ -92,8 +99,47 @@ struct StopRequested {
   bool operator==(const StopRequested&) const = default;
 };
 
+// A message on the assignment stream of `generation` (the shell opens the stream when the
+// session opens). REQUIRES: the session is registered; the message has at most
+// limits::ASSIGNMENT_CHANGES_MAX changes (the codec refuses longer ones).
+struct AssignmentsReceived {
+  Generation generation = 0;
+  AssignmentsMessage message;
+
+  bool operator==(const AssignmentsReceived&) const = default;
+};
+
+// The executor finished `operation` on `task`. A completion for an operation no longer in
+// flight is stale and ignored; one for an operation never issued fails a KJ_REQUIRE.
+struct ExecutorDone {
+  TaskId task;
+  OperationId operation = 0;
+  ExecutorResult result;
+
+  bool operator==(const ExecutorDone&) const = default;
+};
+
+// The manager accepted status batch `batch` sent on the session of `generation`.
+struct StatusesAcked {
+  Generation generation = 0;
+  BatchId batch = 0;
+
+  bool operator==(const StatusesAcked&) const = default;
+};
+
+// Sending status batch `batch` failed. NOT_FOUND (a task the manager does not know) counts as
+// delivered; any other error fails the session and the batch's statuses are sent again.
+struct StatusesFailed {
+  Generation generation = 0;
+  BatchId batch = 0;
+  RpcError error;
+
+  bool operator==(const StatusesFailed&) const = default;
+};
+
 using Input =
     std::variant<Start, Tick, SessionOpened, SessionFailed, SessionMessageReceived, HeartbeatAcked,
-                 HeartbeatFailed, NodeDescribed, LeaveRequested, StopRequested>;
+                 HeartbeatFailed, NodeDescribed, LeaveRequested, StopRequested, AssignmentsReceived,
+                 ExecutorDone, StatusesAcked, StatusesFailed>;
 
 }  // namespace swarmlet::agent

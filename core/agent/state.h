@@ -3,13 +3,18 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <kj/string.h>
 
+#include "core/agent/executor.h"
 #include "core/agent/remotes.h"
+#include "core/task.h"
 #include "core/time.h"
 #include "core/types.h"
 
@@ -45,6 +50,81 @@ struct SessionState {
   bool operator==(const SessionState&) const = default;
 };
 
+// Whether the executor holds a controller for a task (SwarmKit's task manager exists).
+enum class ControllerState : uint8_t {
+  UNRESOLVED,  // none asked for yet (new task, or restored from the store)
+  RESOLVED,    // the executor made one; it may hold resources until REMOVE
+  FAILED,      // resolving failed for good: nothing was created on the node
+  REMOVED,     // REMOVE succeeded (or failed for good): nothing is left to release
+};
+
+// One task the worker knows: assigned, or no longer assigned and being shut down and removed.
+// The record in the store is exactly (withoutStatus(task), assigned, task.status).
+struct TaskEntry {
+  // The task as last accepted from the manager; task.status is the agent's canonical status.
+  Task task;
+  // False once the task left the assignment set (or the node leaves): it is then shut down,
+  // removed by the executor, and only then deleted.
+  bool assigned = true;
+  ControllerState controller = ControllerState::UNRESOLVED;
+  // The one executor operation in flight, if any, and which call it is.
+  std::optional<OperationId> operation;
+  ExecutorCall call = ExecutorCall::RESOLVE;
+  // A CancelOperation was emitted for `operation`; its completion re-runs at once.
+  bool cancelRequested = false;
+  // The spec changed since the controller last saw it: UPDATE comes before the next step.
+  bool specChanged = false;
+  // Failed operations in a row; the next retry waits retryDelay(failures).
+  uint32_t failures = 0;
+  std::optional<Instant> retryAt;
+
+  bool operator==(const TaskEntry&) const = default;
+};
+
+using TaskMap = std::map<TaskId, TaskEntry>;
+
+// The worker: tasks, installed dependencies and the assignment stream's position.
+struct WorkerState {
+  TaskMap tasks;
+  // What the executor has installed, as last told by UpdateDependencies.
+  std::map<SecretId, Secret> secrets;
+  std::map<ConfigId, Config> configs;
+  // Every task's retryAt, ordered by time: the earliest is a deadline.
+  std::set<std::pair<Instant, TaskId>> retries;
+  OperationId lastOperation = 0;
+  // The assignment stream of `streamGeneration`: the last applied message's resultsIn, or
+  // nullopt while a COMPLETE is awaited (a new stream, or after a gap asked for a resync).
+  Generation streamGeneration = 0;
+  std::optional<std::string> resultsIn;
+  bool resyncRequested = false;
+  // LeaveRequested came: every task is being removed; `AgentState::left` follows when none
+  // remains. Assignments are ignored from here on.
+  bool leaving = false;
+
+  bool operator==(const WorkerState&) const = default;
+};
+
+// One SendStatuses waiting for its answer.
+struct StatusBatch {
+  BatchId batch = 0;
+  Generation generation = 0;
+  std::vector<TaskStatusUpdate> updates;
+
+  bool operator==(const StatusBatch&) const = default;
+};
+
+// The reporter: the latest unsent status per task, and the one batch in flight.
+struct ReporterState {
+  std::map<TaskId, TaskStatus> pending;
+  std::optional<StatusBatch> inFlight;
+  BatchId lastBatch = 0;
+  // The last task id of the last batch taken: the next batch starts after it, so a few busy
+  // tasks cannot keep the others waiting.
+  TaskId cursor;
+
+  bool operator==(const ReporterState&) const = default;
+};
+
 struct AgentState {
   AgentPhase phase = AgentPhase::NOT_STARTED;
   bool ready = false;  // SignalReady was emitted (the first registration happened)
@@ -66,6 +146,8 @@ struct AgentState {
   std::optional<RequestId> describeOutstanding;
   RequestId lastRequest = 0;
   std::string stopError;
+  WorkerState worker;
+  ReporterState reporter;
 
   bool operator==(const AgentState&) const = default;
 };

@@ -96,6 +96,7 @@ sim::CheckedAgent& AgentHarness::agent() {
 std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
   const std::string& d = stanza.directive;
   const Args& args = stanza.args;
+  if (auto work = handleWork(stanza)) return *work;
   if (d == "agent") return handleAgent(args);
   if (d == "advance") return handleAdvance(args);
   // wait: advance to the agent's next deadline, whatever it is, and tick there.
@@ -239,11 +240,13 @@ std::vector<std::string> AgentHarness::step(const agent::Input& input, bool time
   Generation before = core.state().session.generation;
   size_t violationsBefore = core.violations().size();
   std::vector<agent::Effect> effects = core.step(now_, input);
+  trackWork(input, effects);
 
   std::string prefix = timed ? formatInstant(now_) + " " : "";
   std::vector<std::string> output;
   for (const agent::Effect& effect : effects) {
-    output.push_back(prefix + format(effect));
+    for (const auto& line : effectLines(effect))
+      output.push_back(prefix + line);
     if (auto* open = std::get_if<agent::OpenSession>(&effect)) opening_ = open->generation;
     if (auto* heartbeat = std::get_if<agent::SendHeartbeat>(&effect))
       heartbeat_ = heartbeat->generation;

@@ -5,8 +5,11 @@
 // Directives (each handler's comment gives its syntax):
 //   agent, advance, wait, open-ok, open-fail, stream-end, message, heartbeat-ok, heartbeat-fail,
 //   described, leave, stop, state, deadline
+// and for the work half (agent-harness-work.c++; tests/testdata/agent-work/*.txt):
+//   assign, done, ack, send-fail, restart, store, tasks
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,7 +42,27 @@ class AgentHarness {
   Generation generationArg(const Args& args, std::optional<Generation> outstanding,
                            const char* what) const;
 
+  // Work half (agent-harness-work.c++): the directive, or nullopt when it is not one of them.
+  std::optional<std::vector<std::string>> handleWork(const Stanza& stanza);
+  std::vector<std::string> handleAssign(const Args& args, const std::vector<std::string>& input);
+  std::vector<std::string> handleDone(const Args& args);
+  std::vector<std::string> handleStatusAnswer(const std::string& directive, const Args& args);
+  std::vector<std::string> handleRestart(const Args& args);
+  std::vector<std::string> handleStore();
+  std::vector<std::string> handleTasks();
+  // An effect as printed: one line, or a header and indented lines for Persist and
+  // SendStatuses.
+  std::vector<std::string> effectLines(const agent::Effect& effect) const;
+  // Tracks executor operations and status batches, for the directives that answer them.
+  void trackWork(const agent::Input& input, const std::vector<agent::Effect>& effects);
+
   std::unique_ptr<sim::CheckedAgent> agent_;
+  // Executor operations in flight by task, and the last status batch sent.
+  std::map<TaskId, agent::ExecutorOperation> operations_;
+  std::optional<agent::SendStatuses> lastSend_;
+  // The resultsIn of the last assignments message given, for the next INCREMENTAL's appliesTo.
+  std::string lastResultsIn_;
+  int assignmentsGiven_ = 0;
   Instant now_;
   std::optional<Generation> opening_;
   std::optional<Generation> heartbeat_;

@@ -246,4 +246,11 @@ void rewriteTranscript(const Transcript& transcript,
   std::ofstream(transcript.path) << out.str();
 }
 
+Args parseArgs(const std::string& line) {
+  std::vector<Arg> args;
+  for (const std::string& word : splitWords(line, line))
+    args.push_back(parseArg(word));
+  return Args(std::move(args));
+}
+
 }  // namespace swarmlet::transcript

@@ -53,6 +53,10 @@ class Args {
 // "1.5s", "100ms", "250us", "10ns", "2m", "1h".
 Duration parseDuration(const std::string& text);
 
+// The words of one line as arguments, the way a directive line's are parsed (for input lines
+// that carry key=value items).
+Args parseArgs(const std::string& line);
+
 struct Stanza {
   std::string file;
   int line = 0;  // 1-based line of the directive

@@ -18,7 +18,7 @@ namespace {
 
 std::vector<std::vector<std::string>> runWithFreshHarness(const std::string& kind,
                                                           const Transcript& transcript) {
-  if (kind == "agent") {
+  if (kind == "agent" || kind == "agent-work") {
     AgentHarness harness;
     return runStanzas(transcript, [&](const Stanza& s) { return harness.handle(s); });
   }

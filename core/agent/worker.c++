@@ -1,0 +1,293 @@
+// The worker's rules (worker.h) and the Agent's side of them: restore, the assignment stream,
+// dependencies, assignment and removal of tasks, leave, and the per-step store group.
+#include "core/agent/worker.h"
+
+#include <kj/debug.h>
+
+#include <algorithm>
+#include <iterator>
+#include <vector>
+
+#include "core/agent/agent.h"
+#include "core/agent/reporter.h"
+#include "core/agent/task-runner.h"
+#include "core/limits.h"
+
+namespace swarmlet::agent {
+namespace {
+
+template <typename Item>
+using ItemId = decltype(Item::id);
+
+// One kind of dependency (secrets or configs): the new installed set and the difference.
+template <typename Item>
+void applyItems(std::map<ItemId<Item>, Item>& installed, const AssignmentsMessage& message,
+                std::vector<Item>& added, std::vector<ItemId<Item>>& removed, size_t max) {
+  bool complete = message.type == AssignmentType::COMPLETE;
+  std::map<ItemId<Item>, Item> next = complete ? std::map<ItemId<Item>, Item>{} : installed;
+  for (const AssignmentChange& change : message.changes) {
+    const Item* item = std::get_if<Item>(&change.item);
+    if (item == nullptr) continue;
+    if (change.action == AssignmentAction::UPDATE) {
+      next[item->id] = *item;
+    } else if (!complete) {
+      next.erase(item->id);
+    }
+  }
+  KJ_REQUIRE(next.size() <= max, "more dependencies than the limit allows", next.size());
+  for (const auto& [id, item] : installed) {
+    if (next.count(id) == 0) removed.push_back(id);
+  }
+  for (const auto& [id, item] : next) {
+    auto it = installed.find(id);
+    if (it == installed.end() || it->second != item) added.push_back(item);
+  }
+  installed = kj::mv(next);
+}
+
+}  // namespace
+
+bool sameAssignment(const Task& a, const Task& b) {
+  return a.id == b.id && a.serviceId == b.serviceId && a.slot == b.slot && a.nodeId == b.nodeId &&
+         a.spec == b.spec && a.desiredState == b.desiredState && a.version == b.version;
+}
+
+UpdateDependencies applyDependencyChanges(std::map<SecretId, Secret>& secrets,
+                                          std::map<ConfigId, Config>& configs,
+                                          const AssignmentsMessage& message) {
+  UpdateDependencies update;
+  applyItems(secrets, message, update.secretsAdded, update.secretsRemoved, limits::SECRETS_MAX);
+  applyItems(configs, message, update.configsAdded, update.configsRemoved, limits::CONFIGS_MAX);
+  return update;
+}
+
+bool isEmpty(const UpdateDependencies& update) {
+  return update.secretsAdded.empty() && update.secretsRemoved.empty() &&
+         update.configsAdded.empty() && update.configsRemoved.empty();
+}
+
+// --- The Agent's worker ----------------------------------------------------------------------
+
+// One Persist per step, placed where the step's first store op arose: every effect after it
+// (operations, sends, signals) runs only once the whole group is durable.
+void Agent::recordStoreOp(StoreOp op) {
+  if (!persistIndex_.has_value()) {
+    persistIndex_ = effects_.size();
+    Persist persist;
+    persist.ops.reserve(storeOpsHint_);
+    emit(kj::mv(persist));
+  }
+  std::get<Persist>(effects_[*persistIndex_]).ops.push_back(kj::mv(op));
+}
+
+// Records not assigned are removed by the executor and then deleted (the #2277 order applies
+// after a crash too); assigned ones resume from their stored status, which wins over whatever
+// the manager says later. The reporter starts with every stored status.
+void Agent::restoreFromStore(const StoreSnapshot& store) {
+  KJ_REQUIRE(store.size() <= limits::TASKS_MAX, store.size());
+  WorkerState& worker = state_.worker;
+  KJ_ASSERT(worker.tasks.empty());
+  for (const auto& [id, record] : store) {
+    KJ_REQUIRE(record.task.id == id, "a store record under another task's id", id.value);
+    if (!record.status.has_value()) {
+      // Never fully written (PutTask and PutStatus share a batch), so nothing ever ran.
+      recordStoreOp(DeleteTask{id});
+      continue;
+    }
+    TaskEntry entry;
+    entry.task = record.task;
+    entry.task.status = *record.status;
+    entry.assigned = record.assigned;
+    worker.tasks.emplace(id, kj::mv(entry));
+    offerStatus(state_.reporter, id, *record.status);
+  }
+  for (const auto& [id, record] : store) {
+    if (record.status.has_value()) advanceTask(id);
+  }
+}
+
+void Agent::handleAssignments(const AssignmentsReceived& received) {
+  if (isStale(received.generation)) return;
+  KJ_REQUIRE(state_.session.phase == SessionPhase::REGISTERED,
+             "assignments before the session registered", received.generation);
+  KJ_REQUIRE(received.message.changes.size() <= limits::ASSIGNMENT_CHANGES_MAX,
+             received.message.changes.size());
+  // SwarmKit ignores assignments once the node leaves: everything is being removed.
+  if (state_.worker.leaving) return;
+  if (!acceptStreamMessage(received)) return;
+  applyAssignments(received.message);
+}
+
+// The stream's chain: a COMPLETE always applies; an INCREMENTAL applies only on top of the
+// previous message's resultsIn. Anything else is a gap: the message is not applied, the
+// stream is reopened once, and INCREMENTALs are ignored until the next COMPLETE.
+bool Agent::acceptStreamMessage(const AssignmentsReceived& received) {
+  WorkerState& worker = state_.worker;
+  if (worker.streamGeneration != received.generation) {
+    worker.streamGeneration = received.generation;
+    worker.resultsIn.reset();
+    worker.resyncRequested = false;
+  }
+  const AssignmentsMessage& message = received.message;
+  if (message.type == AssignmentType::COMPLETE ||
+      (worker.resultsIn.has_value() && message.appliesTo == *worker.resultsIn)) {
+    worker.resultsIn = message.resultsIn;
+    worker.resyncRequested = false;
+    return true;
+  }
+  worker.resultsIn.reset();
+  if (!worker.resyncRequested) {
+    worker.resyncRequested = true;
+    emit(ResyncAssignments{received.generation, state_.session.sessionId});
+  }
+  return false;
+}
+
+// Dependencies first, then tasks: a task's PREPARE is emitted after the UpdateDependencies that
+// installs what it references.
+void Agent::applyAssignments(const AssignmentsMessage& message) {
+  WorkerState& worker = state_.worker;
+  UpdateDependencies dependencies = applyDependencyChanges(worker.secrets, worker.configs, message);
+  bool dependenciesChanged = !isEmpty(dependencies);
+  if (dependenciesChanged) emit(kj::mv(dependencies));
+  // Room for an operation per change and three store ops per new task, so that large sets do
+  // not regrow the vectors.
+  effects_.reserve(effects_.size() + message.changes.size() + 4);
+  storeOpsHint_ = 3 * message.changes.size();
+
+  bool complete = message.type == AssignmentType::COMPLETE;
+  // The entries this message touches, by address (map nodes do not move): a cheap membership
+  // test for the sweep and for advancing each touched task once, in task-id order.
+  std::vector<const TaskEntry*> touched;
+  for (const AssignmentChange& change : message.changes) {
+    const Task* task = std::get_if<Task>(&change.item);
+    if (task == nullptr) continue;
+    if (change.action == AssignmentAction::UPDATE) {
+      touched.push_back(&assignTask(*task)->second);
+    } else if (auto it = worker.tasks.find(task->id); !complete && it != worker.tasks.end()) {
+      unassignTask(task->id);
+      touched.push_back(&it->second);
+    }
+  }
+  std::sort(touched.begin(), touched.end());
+  if (complete) {
+    std::vector<const TaskEntry*> dropped;
+    for (auto& [id, entry] : worker.tasks) {
+      if (!entry.assigned || std::binary_search(touched.begin(), touched.end(), &entry)) continue;
+      unassignTask(id);
+      dropped.push_back(&entry);
+    }
+    touched.insert(touched.end(), dropped.begin(), dropped.end());
+    std::sort(touched.begin(), touched.end());
+  }
+  // A changed dependency may let any task waiting for it go on.
+  for (auto it = worker.tasks.begin(); it != worker.tasks.end();) {
+    auto next = std::next(it);
+    if (dependenciesChanged || std::binary_search(touched.begin(), touched.end(), &it->second)) {
+      advanceTask(it);  // may erase `it`, never another entry
+    }
+    it = next;
+  }
+}
+
+// A new task is stored with the manager's status; a known one takes the new assignment unless
+// it would lower the desired state or changes nothing. Any change cancels the operation in
+// flight (its completion re-runs the task) and restarts the retry count.
+TaskMap::iterator Agent::assignTask(const Task& task) {
+  KJ_REQUIRE(!task.id.empty(), "a task without an id");
+  WorkerState& worker = state_.worker;
+  auto it = worker.tasks.lower_bound(task.id);
+  if (it == worker.tasks.end() || it->first != task.id) {
+    KJ_REQUIRE(worker.tasks.size() < limits::TASKS_MAX, "more tasks than limits::TASKS_MAX");
+    recordStoreOp(PutTask{withoutStatus(task)});
+    recordStoreOp(SetAssigned{task.id, true});
+    recordStoreOp(PutStatus{task.id, task.status});
+    TaskEntry entry;
+    entry.task = task;
+    return worker.tasks.emplace_hint(it, task.id, kj::mv(entry));
+  }
+  TaskEntry& entry = it->second;
+  if (!entry.assigned) {
+    entry.assigned = true;
+    recordStoreOp(SetAssigned{task.id, true});
+  }
+  // The desired state never decreases (SwarmKit refuses such an update whole).
+  if (task.desiredState < entry.task.desiredState) return it;
+  if (sameAssignment(task, entry.task)) return it;
+  bool specChanged = task.spec != entry.task.spec;
+  TaskStatus status = kj::mv(entry.task.status);
+  entry.task = task;
+  entry.task.status = kj::mv(status);
+  recordStoreOp(PutTask{withoutStatus(entry.task)});
+  // A controller that exists (or is being made from the old spec) must hear of the new one.
+  if (specChanged && (entry.controller != ControllerState::UNRESOLVED || entry.operation)) {
+    entry.specChanged = true;
+  }
+  entry.failures = 0;
+  clearRetry(entry);
+  // A RESOLVE in flight is not cancelled: the next step needs the controller anyway.
+  if (entry.operation.has_value() && entry.call != ExecutorCall::RESOLVE) cancelOperation(entry);
+  return it;
+}
+
+// The task is shut down, removed and deleted from here on (task-runner.h's removal steps).
+void Agent::unassignTask(const TaskId& id) {
+  TaskEntry& entry = state_.worker.tasks.at(id);
+  if (!entry.assigned) return;
+  entry.assigned = false;
+  recordStoreOp(SetAssigned{id, false});
+  entry.failures = 0;
+  clearRetry(entry);
+  // A RESOLVE, SHUTDOWN or REMOVE in flight is what removal needs anyway.
+  if (entry.operation.has_value() && entry.call != ExecutorCall::RESOLVE &&
+      entry.call != ExecutorCall::SHUTDOWN && entry.call != ExecutorCall::REMOVE) {
+    cancelOperation(entry);
+  }
+}
+
+// The executor removed the task (or there was nothing to remove): only now the record goes.
+void Agent::forgetTask(TaskId id) {
+  WorkerState& worker = state_.worker;
+  TaskEntry& entry = worker.tasks.at(id);
+  KJ_ASSERT(!entry.assigned && !entry.operation.has_value(), id.value);
+  KJ_ASSERT(entry.controller == ControllerState::FAILED ||
+            entry.controller == ControllerState::REMOVED);
+  clearRetry(entry);
+  recordStoreOp(DeleteTask{id});
+  worker.tasks.erase(id);
+  // Nobody waits for the status of a task the manager no longer assigns.
+  state_.reporter.pending.erase(id);
+}
+
+void Agent::beginLeave() {
+  WorkerState& worker = state_.worker;
+  worker.leaving = true;
+  std::vector<TaskId> ids;
+  for (const auto& [id, entry] : worker.tasks)
+    ids.push_back(id);
+  for (const TaskId& id : ids)
+    unassignTask(id);
+  for (const TaskId& id : ids)
+    advanceTask(id);
+}
+
+void Agent::finishLeaveIfDone() {
+  if (!state_.worker.leaving || state_.left || !state_.worker.tasks.empty()) return;
+  state_.left = true;
+  emit(SignalLeft{});
+}
+
+// After every step: send what is pending, finish a leave, close the step's store group.
+void Agent::finishStep() {
+  if (state_.phase == AgentPhase::RUNNING) {
+    flushStatuses();
+    finishLeaveIfDone();
+  }
+  persistIndex_.reset();
+  storeOpsHint_ = 0;
+  KJ_ASSERT(state_.worker.tasks.size() <= limits::TASKS_MAX);
+  KJ_ASSERT(state_.reporter.pending.size() <= state_.worker.tasks.size(),
+            state_.reporter.pending.size());
+}
+
+}  // namespace swarmlet::agent

@@ -1,0 +1,203 @@
+#include "sim/worker-checker.h"
+
+#include <utility>
+#include <variant>
+
+#include "core/agent/task-runner.h"
+#include "core/format.h"
+#include "core/limits.h"
+
+namespace swarmlet::sim {
+
+using namespace agent;
+
+void WorkerChecker::fail(std::string what) {
+  violations_.push_back(std::move(what));
+}
+
+void WorkerChecker::restarted() {
+  operations_.clear();
+  batchInFlight_.reset();
+  lastSent_.clear();
+  sendGeneration_ = 0;
+}
+
+void WorkerChecker::observe(Instant now, const Input& input, const std::vector<Effect>& effects,
+                            const AgentState& state) {
+  observeInput(input);
+  bool stopping = false;
+  for (const Effect& effect : effects)
+    stopping = stopping || std::holds_alternative<AgentStopped>(effect);
+  for (const Effect& effect : effects) {
+    if (const auto* persist = std::get_if<Persist>(&effect)) {
+      checkPersist(now, *persist);
+    } else if (const auto* operation = std::get_if<ExecutorOperation>(&effect)) {
+      checkOperation(*operation);
+    } else if (const auto* cancel = std::get_if<CancelOperation>(&effect)) {
+      auto it = operations_.find(cancel->taskId);
+      if (it == operations_.end() || it->second.operation != cancel->operation) {
+        fail("cancel-operation op=" + std::to_string(cancel->operation) + " " +
+             cancel->taskId.value + " names no operation in flight");
+      }
+    } else if (const auto* send = std::get_if<SendStatuses>(&effect)) {
+      checkSend(*send, state, stopping);
+    } else if (std::holds_alternative<CloseSession>(effect)) {
+      // Nothing will answer a batch on a closed session; its statuses go out again later.
+      batchInFlight_.reset();
+    }
+  }
+  checkState(state);
+}
+
+void WorkerChecker::observeInput(const Input& input) {
+  if (const auto* done = std::get_if<ExecutorDone>(&input)) {
+    auto it = operations_.find(done->task);
+    if (it == operations_.end() || it->second.operation != done->operation) return;  // stale
+    ErrorClass errorClass = done->result.errorClass;
+    if (it->second.call == ExecutorCall::RESOLVE && errorClass == ErrorClass::NONE) {
+      holdsResources_.insert(done->task);
+    }
+    // The executor's verdict that nothing is left: a REMOVE that succeeded or cannot succeed,
+    // or a controller that cannot be made for the task at all.
+    bool removed = errorClass == ErrorClass::NONE || errorClass == ErrorClass::FATAL;
+    if (it->second.call == ExecutorCall::REMOVE && removed) holdsResources_.erase(done->task);
+    if (it->second.call == ExecutorCall::RESOLVE && errorClass == ErrorClass::FATAL) {
+      holdsResources_.erase(done->task);
+    }
+    operations_.erase(it);
+  } else if (const auto* acked = std::get_if<StatusesAcked>(&input)) {
+    if (batchInFlight_ == acked->batch) batchInFlight_.reset();
+  } else if (const auto* failed = std::get_if<StatusesFailed>(&input)) {
+    if (batchInFlight_ == failed->batch) batchInFlight_.reset();
+  }
+}
+
+void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
+  if (persist.ops.empty()) fail("an empty persist");
+  for (const StoreOp& op : persist.ops) {
+    if (const auto* put = std::get_if<PutStatus>(&op)) {
+      auto it = store_.find(put->taskId);
+      if (it != store_.end() && it->second.status.has_value()) {
+        const TaskStatus& previous = *it->second.status;
+        if (put->status.state < previous.state) {
+          fail("status of " + put->taskId.value + " moved backwards: " + format(previous) + " -> " +
+               format(put->status));
+        }
+        if (sameStatus(previous, put->status)) {
+          fail("an unchanged status of " + put->taskId.value + " written again");
+        } else if (put->status.timestamp != now) {
+          fail("status of " + put->taskId.value + " changed without a fresh timestamp");
+        }
+      }
+      persisted_[put->taskId].push_back(put->status);
+    }
+    if (const auto* deleted = std::get_if<DeleteTask>(&op)) {
+      if (holdsResources_.count(deleted->taskId) != 0) {
+        fail("task " + deleted->taskId.value + " deleted before the executor removed it");
+      }
+      if (operations_.count(deleted->taskId) != 0) {
+        fail("task " + deleted->taskId.value + " deleted with an operation in flight");
+      }
+      // A task's history ends with its record (an id reused later is another task).
+      lastState_.erase(deleted->taskId);
+      lastDesired_.erase(deleted->taskId);
+      lastSent_.erase(deleted->taskId);
+    }
+    if (!applyStoreOp(store_, op)) fail("store op on a missing record: " + format(op));
+  }
+}
+
+void WorkerChecker::checkOperation(const ExecutorOperation& operation) {
+  const TaskId& id = operation.taskId;
+  if (operations_.count(id) != 0) {
+    fail("a second operation in flight for " + id.value +
+         ": op=" + std::to_string(operation.operation) +
+         " while op=" + std::to_string(operations_[id].operation));
+  }
+  if (store_.count(id) == 0) fail("operation for " + id.value + ", a task not in the store");
+  if (operation.call != ExecutorCall::RESOLVE && operation.call != ExecutorCall::REMOVE) {
+    // Whatever ran may have left something behind, whatever the agent believed.
+    holdsResources_.insert(id);
+  }
+  operations_[id] = InFlight{operation.operation, operation.call};
+}
+
+void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state, bool stopping) {
+  if (send.updates.empty() || send.updates.size() > limits::STATUS_BATCH_MAX) {
+    fail("send-statuses with " + std::to_string(send.updates.size()) + " updates");
+  }
+  if (send.sessionId.empty() || send.sessionId != state.previousSessionId) {
+    fail("send-statuses on session " + send.sessionId.value + ", not the registered one");
+  }
+  if (batchInFlight_.has_value() && !stopping) {
+    fail("batch " + std::to_string(send.batch) + " sent while batch " +
+         std::to_string(*batchInFlight_) + " is in flight");
+  }
+  if (!stopping) batchInFlight_ = send.batch;
+  if (send.generation != sendGeneration_) {
+    sendGeneration_ = send.generation;
+    lastSent_.clear();
+  }
+  for (const TaskStatusUpdate& update : send.updates) {
+    const auto& history = persisted_[update.taskId];
+    bool found = false;
+    for (const TaskStatus& status : history)
+      found = found || status == update.status;
+    if (!found) fail("status sent before it was persisted: " + format(update));
+    auto [it, inserted] = lastSent_.try_emplace(update.taskId, update.status.state);
+    if (!inserted && update.status.state < it->second) {
+      fail("statuses of " + update.taskId.value + " sent out of order in one session");
+    }
+    it->second = update.status.state;
+  }
+}
+
+void WorkerChecker::checkState(const AgentState& state) {
+  const auto& tasks = state.worker.tasks;
+  if (tasks.size() != store_.size()) {
+    fail("memory holds " + std::to_string(tasks.size()) + " tasks, the store " +
+         std::to_string(store_.size()));
+  }
+  for (const auto& [id, entry] : tasks) {
+    auto stored = store_.find(id);
+    if (stored == store_.end()) {
+      fail("task " + id.value + " in memory but not in the store");
+      continue;
+    }
+    const StoredTask& record = stored->second;
+    if (record.task != withoutStatus(entry.task) || record.assigned != entry.assigned ||
+        record.status != entry.task.status) {
+      fail("task " + id.value + " differs between memory and store");
+    }
+    auto operation = operations_.find(id);
+    bool tracked = operation != operations_.end();
+    // A stopped agent ignores completions, so only a running one must agree.
+    bool running = state.phase == AgentPhase::RUNNING;
+    if (running && (entry.operation.has_value() != tracked ||
+                    (tracked && *entry.operation != operation->second.operation))) {
+      fail("operation bookkeeping of " + id.value + " disagrees with the effects");
+    }
+    auto [seen, fresh] = lastState_.try_emplace(id, entry.task.status.state);
+    if (!fresh && entry.task.status.state < seen->second) {
+      fail("status of " + id.value + " moved backwards in memory");
+    }
+    seen->second = entry.task.status.state;
+    auto [desired, first] = lastDesired_.try_emplace(id, entry.task.desiredState);
+    if (!first && entry.task.desiredState < desired->second) {
+      fail("desired state of " + id.value + " decreased");
+    }
+    desired->second = entry.task.desiredState;
+  }
+  for (const auto& [id, status] : state.reporter.pending) {
+    if (tasks.count(id) == 0) fail("a pending status for unknown task " + id.value);
+  }
+  if (state.phase == AgentPhase::RUNNING) {
+    std::optional<BatchId> inFlight;
+    if (state.reporter.inFlight.has_value()) inFlight = state.reporter.inFlight->batch;
+    if (inFlight.has_value() && inFlight != batchInFlight_) {
+      fail("the reporter's batch in flight disagrees with the effects");
+    }
+  }
+}
+
+}  // namespace swarmlet::sim

@@ -1,0 +1,73 @@
+// Safety invariants of one agent's work half (spec 9.5, items 8-17, and the rules),
+// checked from the outside after every step: the input, the effects in order, and the state.
+//
+// The checker keeps its own mirror of the task store, built only from Persist effects, so it
+// doubles as the store a harness restarts an agent from. It checks that every status sent was
+// persisted first, that statuses never move backwards, that a task has at most one executor
+// operation in flight, that a record is deleted only after the executor removed the task, that
+// the agent's memory equals the store after every step (so also right after a restart), and
+// that at most one status batch is in flight.
+//
+// Plain values; not thread-safe; one checker per agent, kept across the agent's restarts.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/agent/effect.h"
+#include "core/agent/input.h"
+#include "core/agent/state.h"
+#include "core/agent/store.h"
+
+namespace swarmlet::sim {
+
+class WorkerChecker {
+ public:
+  // Call after each Agent::step with what went in, what came out and the state afterwards.
+  void observe(Instant now, const agent::Input& input, const std::vector<agent::Effect>& effects,
+               const agent::AgentState& state);
+  // The agent crashed and is about to start again from store(): its executor operations and
+  // status sends in flight are gone; what the node's executor holds is not.
+  void restarted();
+
+  // The store as the Persist effects so far made it.
+  const agent::StoreSnapshot& store() const { return store_; }
+  // Every violation so far, one line each, oldest first.
+  const std::vector<std::string>& violations() const { return violations_; }
+
+ private:
+  struct InFlight {
+    agent::OperationId operation = 0;
+    agent::ExecutorCall call = agent::ExecutorCall::RESOLVE;
+  };
+
+  void observeInput(const agent::Input& input);
+  void checkPersist(Instant now, const agent::Persist& persist);
+  void checkOperation(const agent::ExecutorOperation& operation);
+  void checkSend(const agent::SendStatuses& send, const agent::AgentState& state, bool stopping);
+  void checkState(const agent::AgentState& state);
+  void fail(std::string what);
+
+  std::vector<std::string> violations_;
+  agent::StoreSnapshot store_;
+  // Every status ever persisted per task: a send must carry one of them.
+  std::map<TaskId, std::vector<TaskStatus>> persisted_;
+  std::map<TaskId, InFlight> operations_;
+  // Tasks for which the executor may hold something: a controller was made (or a call ran) and
+  // the executor has not said since that nothing is left (a REMOVE that succeeded or failed
+  // for good, or a RESOLVE that failed for good).
+  std::set<TaskId> holdsResources_;
+  std::optional<BatchId> batchInFlight_;
+  // Per task, the last state sent on the current generation (statuses sent within one session
+  // never go backwards).
+  Generation sendGeneration_ = 0;
+  std::map<TaskId, TaskState> lastSent_;
+  // Per task, the highest status state and desired state seen in memory.
+  std::map<TaskId, TaskState> lastState_;
+  std::map<TaskId, TaskState> lastDesired_;
+};
+
+}  // namespace swarmlet::sim

@@ -1,0 +1,186 @@
+// The worker invariant checker must itself catch violations: feed it hand-made bad histories
+// (and one good one, so that it is not simply always failing).
+#include "sim/worker-checker.h"
+
+#include <gtest/gtest.h>
+
+namespace swarmlet::sim {
+namespace {
+
+using namespace agent;
+
+Instant at(int64_t ms) {
+  return Instant::origin() + Duration::milliseconds(ms);
+}
+
+Task task(const std::string& id) {
+  Task t;
+  t.id = TaskId{id};
+  t.desiredState = TaskState::RUNNING;
+  t.status.state = TaskState::ASSIGNED;
+  return t;
+}
+
+TaskStatus status(TaskState state, int64_t ms, const std::string& message) {
+  TaskStatus s;
+  s.state = state;
+  s.timestamp = at(ms);
+  s.message = message;
+  return s;
+}
+
+// A registered agent whose memory holds `tasks` (assigned, with the given statuses).
+AgentState agentWith(const std::vector<Task>& tasks) {
+  AgentState state;
+  state.phase = AgentPhase::RUNNING;
+  state.session.generation = 1;
+  state.session.phase = SessionPhase::REGISTERED;
+  state.session.sessionId = SessionId{"s1"};
+  state.previousSessionId = SessionId{"s1"};
+  for (const Task& t : tasks)
+    state.worker.tasks[t.id] = TaskEntry{t, true, {}, {}, {}, false, false, 0, {}};
+  return state;
+}
+
+Persist created(const Task& t) {
+  return Persist{{PutTask{withoutStatus(t)}, SetAssigned{t.id, true}, PutStatus{t.id, t.status}}};
+}
+
+bool mentions(const WorkerChecker& checker, const std::string& words) {
+  for (const auto& v : checker.violations()) {
+    if (v.find(words) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(WorkerChecker, AcceptsAPersistThenItsSend) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1}));
+  Task running = t1;
+  running.status = status(TaskState::RUNNING, 5, "started");
+  AgentState state = agentWith({running});
+  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, running.status}}};
+  checker.observe(at(5), Tick{},
+                  {Persist{{PutStatus{t1.id, running.status}}},
+                   SendStatuses{1, 1, SessionId{"s1"}, {{t1.id, running.status}}}},
+                  state);
+  EXPECT_TRUE(checker.violations().empty()) << checker.violations().front();
+}
+
+TEST(WorkerChecker, CatchesASendBeforeItsPersist) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1}));
+  Task running = t1;
+  running.status = status(TaskState::RUNNING, 5, "started");
+  checker.observe(at(5), Tick{},
+                  {SendStatuses{1, 1, SessionId{"s1"}, {{t1.id, running.status}}},
+                   Persist{{PutStatus{t1.id, running.status}}}},
+                  agentWith({running}));
+  EXPECT_TRUE(mentions(checker, "sent before it was persisted"));
+}
+
+TEST(WorkerChecker, CatchesAStatusMovingBackwards) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  t1.status = status(TaskState::RUNNING, 0, "started");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1}));
+  Task back = t1;
+  back.status = status(TaskState::PREPARING, 1, "preparing");
+  checker.observe(at(1), Tick{}, {Persist{{PutStatus{t1.id, back.status}}}}, agentWith({back}));
+  EXPECT_TRUE(mentions(checker, "moved backwards"));
+}
+
+TEST(WorkerChecker, CatchesAStatusRewrittenOrChangedWithAnOldTimestamp) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1}));
+  checker.observe(at(1), Tick{}, {Persist{{PutStatus{t1.id, t1.status}}}}, agentWith({t1}));
+  EXPECT_TRUE(mentions(checker, "unchanged status"));
+  Task accepted = t1;
+  accepted.status = status(TaskState::ACCEPTED, 0, "accepted");  // changed, stamped earlier
+  checker.observe(at(2), Tick{}, {Persist{{PutStatus{t1.id, accepted.status}}}},
+                  agentWith({accepted}));
+  EXPECT_TRUE(mentions(checker, "without a fresh timestamp"));
+}
+
+TEST(WorkerChecker, CatchesTwoOperationsInFlightForATask) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  AgentState state = agentWith({t1});
+  state.worker.tasks[t1.id].operation = 2;
+  checker.observe(at(0), AssignmentsReceived{},
+                  {created(t1), ExecutorOperation{t1.id, 1, ExecutorCall::RESOLVE, t1},
+                   ExecutorOperation{t1.id, 2, ExecutorCall::PREPARE, std::nullopt}},
+                  state);
+  EXPECT_TRUE(mentions(checker, "a second operation in flight for t1"));
+}
+
+TEST(WorkerChecker, CatchesADeleteBeforeTheExecutorRemovedTheTask) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  AgentState state = agentWith({t1});
+  state.worker.tasks[t1.id].operation = 1;
+  checker.observe(at(0), AssignmentsReceived{},
+                  {created(t1), ExecutorOperation{t1.id, 1, ExecutorCall::RESOLVE, t1}}, state);
+  checker.observe(at(1), ExecutorDone{t1.id, 1, {}}, {}, agentWith({t1}));
+  // SwarmKit's order (#2277): the record goes first, the REMOVE after.
+  checker.observe(at(2), Tick{},
+                  {Persist{{DeleteTask{t1.id}}},
+                   ExecutorOperation{t1.id, 2, ExecutorCall::REMOVE, std::nullopt}},
+                  agentWith({}));
+  EXPECT_TRUE(mentions(checker, "deleted before the executor removed it"));
+  EXPECT_TRUE(mentions(checker, "a task not in the store"));
+}
+
+TEST(WorkerChecker, AcceptsADeleteAfterTheExecutorRemovedTheTask) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  AgentState state = agentWith({t1});
+  state.worker.tasks[t1.id].operation = 1;
+  checker.observe(at(0), AssignmentsReceived{},
+                  {created(t1), ExecutorOperation{t1.id, 1, ExecutorCall::RESOLVE, t1}}, state);
+  state.worker.tasks[t1.id].operation = 2;
+  checker.observe(at(1), ExecutorDone{t1.id, 1, {}},
+                  {ExecutorOperation{t1.id, 2, ExecutorCall::REMOVE, std::nullopt}}, state);
+  checker.observe(at(2), ExecutorDone{t1.id, 2, {}}, {Persist{{DeleteTask{t1.id}}}}, agentWith({}));
+  EXPECT_TRUE(checker.violations().empty()) << checker.violations().front();
+}
+
+TEST(WorkerChecker, CatchesMemoryThatDiffersFromTheStore) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  Task t2 = task("t2");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1, t2}));
+  EXPECT_TRUE(mentions(checker, "memory holds 2 tasks, the store 1"));
+  AgentState unassigned = agentWith({t1});
+  unassigned.worker.tasks[t1.id].assigned = false;  // never persisted
+  checker.observe(at(1), Tick{}, {}, unassigned);
+  EXPECT_TRUE(mentions(checker, "t1 differs between memory and store"));
+}
+
+TEST(WorkerChecker, CatchesASecondBatchInFlight) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  AgentState state = agentWith({t1});
+  state.reporter.inFlight = StatusBatch{2, 1, {{t1.id, t1.status}}};
+  checker.observe(at(0), AssignmentsReceived{},
+                  {created(t1), SendStatuses{1, 1, SessionId{"s1"}, {{t1.id, t1.status}}},
+                   SendStatuses{1, 2, SessionId{"s1"}, {{t1.id, t1.status}}}},
+                  state);
+  EXPECT_TRUE(mentions(checker, "batch 2 sent while batch 1 is in flight"));
+}
+
+TEST(WorkerChecker, CatchesASendOnAnotherSession) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  AgentState state = agentWith({t1});
+  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, t1.status}}};
+  checker.observe(at(0), AssignmentsReceived{},
+                  {created(t1), SendStatuses{1, 1, SessionId{"old"}, {{t1.id, t1.status}}}}, state);
+  EXPECT_TRUE(mentions(checker, "not the registered one"));
+}
+
+}  // namespace
+}  // namespace swarmlet::sim
