@@ -67,7 +67,8 @@ void Manager::sendDueAssignments() {
     }
   }
   while (!quietDeadlines_.empty() && quietDeadlines_.begin()->first <= now_) {
-    sendIncremental(quietDeadlines_.begin()->second);
+    NodeId node = quietDeadlines_.begin()->second;  // a copy: sending erases the entry
+    sendIncremental(node);
   }
 }
 

@@ -132,7 +132,8 @@ void Manager::handleStart(const Start& start) {
 // the commit.
 void Manager::handleDueDeadlines() {
   while (!expiries_.empty() && expiries_.begin()->first <= now_) {
-    expireNode(expiries_.begin()->second);
+    NodeId node = expiries_.begin()->second;  // a copy: expiring erases the entry
+    expireNode(node);
   }
   if (state_.batch.flushAt.has_value() && *state_.batch.flushAt <= now_) flushBatch();
   OrchestratorState& orchestrator = state_.orchestrator;

@@ -29,6 +29,8 @@ RestartCondition parseCondition(const std::string& text) {
   fail("not a restart condition (any, on-failure, none): " + text);
 }
 
+constexpr size_t LIST_MAX = 12;
+
 const std::vector<std::string> SPEC_KEYS = {
     "name",         "replicas", "command", "args",        "env",         "secrets",
     "configs",      "restart",  "restart-delay", "max-attempts", "window", "parallelism",
@@ -353,12 +355,20 @@ std::vector<std::string> ManagerHarness::step(const Input& input, bool timed) {
     if (const auto* answer = std::get_if<SessionAnswer>(&effect)) {
       if (!answer->error.has_value()) sessions_[answer->node] = answer->sessionId;
     }
+    // Large batches print as counts: transcripts about the cap need not list 100 tasks.
     if (const auto* send = std::get_if<SendAssignments>(&effect)) {
       output.push_back(prefix + headerOf(*send));
+      if (send->message.changes.size() > LIST_MAX) continue;
       for (const AssignmentChange& change : send->message.changes) {
         output.push_back(prefix + "  " + format(change));
       }
       continue;
+    }
+    if (const auto* persist = std::get_if<Persist>(&effect)) {
+      if (persist->writes.size() > LIST_MAX) {
+        output.push_back(prefix + "persist writes=" + std::to_string(persist->writes.size()));
+        continue;
+      }
     }
     output.push_back(prefix + format(effect));
   }
