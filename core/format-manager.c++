@@ -37,10 +37,9 @@ std::string formatKind(manager::RecordKind kind) {
 }
 
 std::string formatRestart(const manager::RestartPolicy& policy) {
-  std::string condition = policy.condition == manager::RestartCondition::ANY ? "any"
-                          : policy.condition == manager::RestartCondition::ON_FAILURE
-                              ? "on-failure"
-                              : "none";
+  std::string condition = policy.condition == manager::RestartCondition::ANY          ? "any"
+                          : policy.condition == manager::RestartCondition::ON_FAILURE ? "on-failure"
+                                                                                      : "none";
   return "restart=(" + condition + " delay=" + formatDuration(policy.delay) +
          " max-attempts=" + std::to_string(policy.maxAttempts) +
          " window=" + formatDuration(policy.window) + ")";
@@ -48,23 +47,22 @@ std::string formatRestart(const manager::RestartPolicy& policy) {
 
 // "node:n1" style keys of the records a Persist writes.
 std::string writeKey(const manager::Write& write) {
-  return std::visit(Overloaded{
-                        [](const manager::Put& put) {
-                          return std::visit(
-                              Overloaded{
-                                  [](const manager::NodeRecord& r) { return "node:" + r.id.value; },
-                                  [](const manager::ServiceRecord& r) {
-                                    return "service:" + r.id.value;
-                                  },
-                                  [](const Task& r) { return "task:" + r.id.value; },
-                                  [](const Secret& r) { return "secret:" + r.id.value; },
-                                  [](const Config& r) { return "config:" + r.id.value; },
-                              },
-                              put.record);
-                        },
-                        [](const manager::Delete& del) { return formatKind(del.kind) + ":" + del.id; },
-                    },
-                    write);
+  return std::visit(
+      Overloaded{
+          [](const manager::Put& put) {
+            return std::visit(
+                Overloaded{
+                    [](const manager::NodeRecord& r) { return "node:" + r.id.value; },
+                    [](const manager::ServiceRecord& r) { return "service:" + r.id.value; },
+                    [](const Task& r) { return "task:" + r.id.value; },
+                    [](const Secret& r) { return "secret:" + r.id.value; },
+                    [](const Config& r) { return "config:" + r.id.value; },
+                },
+                put.record);
+          },
+          [](const manager::Delete& del) { return formatKind(del.kind) + ":" + del.id; },
+      },
+      write);
 }
 
 std::string formatPersist(const manager::Persist& persist) {
@@ -117,8 +115,8 @@ std::string format(const manager::NodeRecord& node) {
   std::string text = "node " + node.id.value + " status=" + format(node.status);
   if (!node.statusMessage.empty()) text += " message=" + quote(node.statusMessage);
   return text + " availability=" + format(node.availability) + " role=" + format(node.role) +
-         " desired-role=" + format(node.desiredRole) +
-         " version=" + std::to_string(node.version) + " " + format(node.description);
+         " desired-role=" + format(node.desiredRole) + " version=" + std::to_string(node.version) +
+         " " + format(node.description);
 }
 
 std::string format(const manager::ServiceSpec& spec) {
@@ -137,22 +135,28 @@ std::string format(const manager::ServiceRecord& service) {
 }
 
 std::string format(const manager::Write& write) {
-  return std::visit(
-      Overloaded{
-          [](const manager::Put& put) {
-            return "put " +
-                   std::visit(Overloaded{
-                                  [](const manager::NodeRecord& r) { return format(r); },
-                                  [](const manager::ServiceRecord& r) { return format(r); },
-                                  [](const Task& r) { return format(r); },
-                                  [](const Secret& r) { return "secret " + r.id.value + " name=" + r.name; },
-                                  [](const Config& r) { return "config " + r.id.value + " name=" + r.name; },
-                              },
-                              put.record);
-          },
-          [](const manager::Delete& del) { return "delete " + formatKind(del.kind) + " " + del.id; },
-      },
-      write);
+  return std::visit(Overloaded{
+                        [](const manager::Put& put) {
+                          return "put " +
+                                 std::visit(
+                                     Overloaded{
+                                         [](const manager::NodeRecord& r) { return format(r); },
+                                         [](const manager::ServiceRecord& r) { return format(r); },
+                                         [](const Task& r) { return format(r); },
+                                         [](const Secret& r) {
+                                           return "secret " + r.id.value + " name=" + r.name;
+                                         },
+                                         [](const Config& r) {
+                                           return "config " + r.id.value + " name=" + r.name;
+                                         },
+                                     },
+                                     put.record);
+                        },
+                        [](const manager::Delete& del) {
+                          return "delete " + formatKind(del.kind) + " " + del.id;
+                        },
+                    },
+                    write);
 }
 
 std::string format(const manager::ControlOperation& operation) {
@@ -176,11 +180,13 @@ std::string format(const manager::ControlOperation& operation) {
             return "remove-node " + op.node.value + (op.force ? " force" : "");
           },
           [](const CreateSecret& op) {
-            return "create-secret name=" + orNone(op.name) + " bytes=" + std::to_string(op.data.size());
+            return "create-secret name=" + orNone(op.name) +
+                   " bytes=" + std::to_string(op.data.size());
           },
           [](const RemoveSecret& op) { return "remove-secret " + op.secret.value; },
           [](const CreateConfig& op) {
-            return "create-config name=" + orNone(op.name) + " bytes=" + std::to_string(op.data.size());
+            return "create-config name=" + orNone(op.name) +
+                   " bytes=" + std::to_string(op.data.size());
           },
           [](const RemoveConfig& op) { return "remove-config " + op.config.value; },
       },
@@ -224,7 +230,9 @@ std::string format(const manager::Input& input) {
           [](const SessionClosed& e) {
             return "session-closed node=" + e.node.value + " session=" + orNone(e.sessionId.value);
           },
-          [&](const Control& e) { return "control " + request(e.request) + " " + format(e.operation); },
+          [&](const Control& e) {
+            return "control " + request(e.request) + " " + format(e.operation);
+          },
       },
       input);
 }
@@ -254,8 +262,8 @@ std::string format(const manager::Effect& effect) {
                    " " + format(e.message);
           },
           [](const SendAssignments& e) {
-            return "send-assignments node=" + e.node.value + " session=" + e.sessionId.value +
-                   " " + format(e.message);
+            return "send-assignments node=" + e.node.value + " session=" + e.sessionId.value + " " +
+                   format(e.message);
           },
           [](const EndSession& e) {
             return "end-session node=" + e.node.value + " session=" + e.sessionId.value +
@@ -276,9 +284,12 @@ std::string format(const manager::ManagerState& state) {
   using namespace manager;
   if (state.phase == ManagerPhase::NOT_STARTED) return "manager not-started";
   size_t ready = 0, live = 0, sessions = 0;
-  for (const auto& [id, node] : state.cluster.nodes) ready += node.status == NodeStatus::READY;
-  for (const auto& [id, task] : state.cluster.tasks) live += task.desiredState <= TaskState::RUNNING;
-  for (const auto& [id, node] : state.registry) sessions += node.stream.open;
+  for (const auto& [id, node] : state.cluster.nodes)
+    ready += node.status == NodeStatus::READY;
+  for (const auto& [id, task] : state.cluster.tasks)
+    live += task.desiredState <= TaskState::RUNNING;
+  for (const auto& [id, node] : state.registry)
+    sessions += node.stream.open;
   const OrchestratorState& o = state.orchestrator;
   return "manager running nodes=" + std::to_string(state.cluster.nodes.size()) +
          " ready=" + std::to_string(ready) +

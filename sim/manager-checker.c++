@@ -18,7 +18,8 @@ struct Overloaded : Handlers... {
 template <typename Map>
 std::vector<typename Map::mapped_type> values(const Map& map) {
   std::vector<typename Map::mapped_type> out;
-  for (const auto& [id, record] : map) out.push_back(record);
+  for (const auto& [id, record] : map)
+    out.push_back(record);
   return out;
 }
 
@@ -31,9 +32,8 @@ void ManagerChecker::fail(std::string what) {
 }
 
 manager::StoreSnapshot ManagerChecker::snapshot() const {
-  return manager::StoreSnapshot{values(store_.nodes), values(store_.services),
-                                values(store_.tasks), values(store_.secrets),
-                                values(store_.configs)};
+  return manager::StoreSnapshot{values(store_.nodes), values(store_.services), values(store_.tasks),
+                                values(store_.secrets), values(store_.configs)};
 }
 
 void ManagerChecker::observe(Instant now, const manager::Input& input,
@@ -74,11 +74,16 @@ void ManagerChecker::observe(Instant now, const manager::Input& input,
 // A restart keeps the store (the shell hands it over) and drops every session.
 void ManagerChecker::onStart(Instant now, const manager::Start& start) {
   manager::ClusterState restored;
-  for (const auto& r : start.store.nodes) restored.nodes[r.id] = r;
-  for (const auto& r : start.store.services) restored.services[r.id] = r;
-  for (const auto& r : start.store.tasks) restored.tasks[r.id] = r;
-  for (const auto& r : start.store.secrets) restored.secrets[r.id] = r;
-  for (const auto& r : start.store.configs) restored.configs[r.id] = r;
+  for (const auto& r : start.store.nodes)
+    restored.nodes[r.id] = r;
+  for (const auto& r : start.store.services)
+    restored.services[r.id] = r;
+  for (const auto& r : start.store.tasks)
+    restored.tasks[r.id] = r;
+  for (const auto& r : start.store.secrets)
+    restored.secrets[r.id] = r;
+  for (const auto& r : start.store.configs)
+    restored.configs[r.id] = r;
   if (restored != store_) fail("start restores a store that differs from what was persisted");
   store_ = std::move(restored);
   streams_.clear();
@@ -113,8 +118,8 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
     const manager::Record& record = std::get<manager::Put>(write).record;
     if (const auto* task = std::get_if<Task>(&record)) {
       auto before = store_.tasks.find(task->id);
-      bool wasPlaced = before != store_.tasks.end() &&
-                       before->second.status.state >= TaskState::ASSIGNED;
+      bool wasPlaced =
+          before != store_.tasks.end() && before->second.status.state >= TaskState::ASSIGNED;
       if (!wasPlaced && task->status.state >= TaskState::ASSIGNED) placed.insert(task->id);
       checkPutTask(*task);
       store_.tasks[task->id] = *task;

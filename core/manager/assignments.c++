@@ -31,13 +31,20 @@ bool hasDependencies(const Task& task) {
 
 }  // namespace
 
-void Manager::noteTaskChange(const NodeId& node, const TaskId& id, const Task* after) {
+// A change the agent would not see (its own status) neither marks the task nor restarts the quiet
+// period, even while an earlier change of the task is pending.
+void Manager::noteTaskChange(const NodeId& node, const TaskId& id, const Task* before,
+                             const Task* after) {
   auto it = state_.registry.find(node);
   if (it == state_.registry.end()) return;
   AssignmentStream& stream = it->second.stream;
   if (!stream.open || stream.completeDue) return;
-  auto sent = stream.sentTasks.find(id);
   bool visible = after != nullptr && visibleToAgent(*after);
+  if (before != nullptr && after != nullptr && visibleToAgent(*before) == visible &&
+      sameForAgent(*before, *after)) {
+    return;
+  }
+  auto sent = stream.sentTasks.find(id);
   bool changed = visible ? sent == stream.sentTasks.end() || !sameForAgent(sent->second, *after)
                          : sent != stream.sentTasks.end();
   if (!changed) return;
@@ -56,7 +63,8 @@ void Manager::setQuietUntil(const NodeId& node, std::optional<Instant> until) {
 }
 
 void Manager::sendDueAssignments() {
-  for (const NodeId& node : completesDue_) sendComplete(node);
+  for (const NodeId& node : completesDue_)
+    sendComplete(node);
   completesDue_.clear();
   std::set<NodeId> overCap = std::move(streamsOverCap_);
   streamsOverCap_.clear();
@@ -105,7 +113,8 @@ void Manager::sendComplete(const NodeId& node) {
   for (const ConfigId& id : stream.sentConfigs) {
     message.changes.push_back({AssignmentAction::UPDATE, state_.cluster.configs.at(id)});
   }
-  for (AssignmentChange& change : taskChanges) message.changes.push_back(std::move(change));
+  for (AssignmentChange& change : taskChanges)
+    message.changes.push_back(std::move(change));
   effects_.add(SendAssignments{node, registered.sessionId, std::move(message)});
 }
 
@@ -121,8 +130,8 @@ void Manager::sendIncremental(const NodeId& node) {
   bool dependenciesMayChange = !stream.sentSecrets.empty() || !stream.sentConfigs.empty();
   for (const TaskId& id : stream.dirty) {
     auto it = cluster.tasks.find(id);
-    bool visible = it != cluster.tasks.end() && it->second.nodeId == node &&
-                   visibleToAgent(it->second);
+    bool visible =
+        it != cluster.tasks.end() && it->second.nodeId == node && visibleToAgent(it->second);
     auto sent = stream.sentTasks.find(id);
     if (visible) {
       dependenciesMayChange = dependenciesMayChange || hasDependencies(it->second);
@@ -150,10 +159,12 @@ void Manager::sendIncremental(const NodeId& node) {
       }
     }
     for (const SecretId& id : secrets) {
-      if (!stream.sentSecrets.count(id)) changes.push_back({AssignmentAction::UPDATE, cluster.secrets.at(id)});
+      if (!stream.sentSecrets.count(id))
+        changes.push_back({AssignmentAction::UPDATE, cluster.secrets.at(id)});
     }
     for (const ConfigId& id : configs) {
-      if (!stream.sentConfigs.count(id)) changes.push_back({AssignmentAction::UPDATE, cluster.configs.at(id)});
+      if (!stream.sentConfigs.count(id))
+        changes.push_back({AssignmentAction::UPDATE, cluster.configs.at(id)});
     }
     changes.insert(changes.end(), updates.begin(), updates.end());
     changes.insert(changes.end(), removes.begin(), removes.end());
@@ -171,8 +182,10 @@ void Manager::sendIncremental(const NodeId& node) {
   }
   for (size_t begin = 0; begin < changes.size(); begin += limits::ASSIGNMENT_CHANGES_MAX) {
     size_t end = std::min(changes.size(), begin + limits::ASSIGNMENT_CHANGES_MAX);
-    AssignmentsMessage message{AssignmentType::INCREMENTAL, std::to_string(stream.sequence),
-                               std::to_string(stream.sequence + 1), {}};
+    AssignmentsMessage message{AssignmentType::INCREMENTAL,
+                               std::to_string(stream.sequence),
+                               std::to_string(stream.sequence + 1),
+                               {}};
     ++stream.sequence;
     message.changes.assign(changes.begin() + begin, changes.begin() + end);
     effects_.add(SendAssignments{node, registered.sessionId, std::move(message)});

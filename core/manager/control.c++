@@ -129,10 +129,10 @@ ControlAnswer Manager::updateService(const UpdateService& op) {
   if (it == state_.cluster.services.end()) {
     return refuse(ControlErrorCode::NOT_FOUND, "service " + op.service.value + " not found");
   }
-  if (auto error = validateSpec(op.spec, &op.service)) return ControlAnswer{0, error, ""};
   if (op.spec.mode != it->second.spec.mode) {
     return refuse(ControlErrorCode::INVALID_ARGUMENT, "a service's mode cannot change");
   }
+  if (auto error = validateSpec(op.spec, &op.service)) return ControlAnswer{0, error, ""};
   if (op.spec == it->second.spec) return done();
   ServiceRecord service = it->second;
   service.spec = op.spec;
@@ -189,10 +189,9 @@ ControlAnswer Manager::changeRole(const NodeId& id, NodeRole role) {
   }
   if (it->second.desiredRole == role && it->second.role == role) return done();
   if (role == NodeRole::WORKER) {
-    auto managers = std::count_if(state_.cluster.nodes.begin(), state_.cluster.nodes.end(),
-                                  [](const auto& entry) {
-                                    return entry.second.desiredRole == NodeRole::MANAGER;
-                                  });
+    auto managers = std::count_if(
+        state_.cluster.nodes.begin(), state_.cluster.nodes.end(),
+        [](const auto& entry) { return entry.second.desiredRole == NodeRole::MANAGER; });
     if (managers <= 1) {
       return refuse(ControlErrorCode::FAILED_PRECONDITION, "cannot demote the last manager");
     }
@@ -264,9 +263,9 @@ ControlAnswer Manager::createSecret(const CreateSecret& op) {
   }
   if (op.data.empty()) return refuse(ControlErrorCode::INVALID_ARGUMENT, "secret data is empty");
   if (op.data.size() > limits::SECRET_DATA_BYTES_MAX) {
-    return refuse(ControlErrorCode::INVALID_ARGUMENT,
-                  "secret data must be at most " +
-                      std::to_string(limits::SECRET_DATA_BYTES_MAX) + " bytes");
+    return refuse(
+        ControlErrorCode::INVALID_ARGUMENT,
+        "secret data must be at most " + std::to_string(limits::SECRET_DATA_BYTES_MAX) + " bytes");
   }
   Secret secret{SecretId{drawId('x')}, op.name, op.data};
   std::string id = secret.id.value;
@@ -298,9 +297,9 @@ ControlAnswer Manager::createConfig(const CreateConfig& op) {
     }
   }
   if (op.data.size() > limits::SECRET_DATA_BYTES_MAX) {
-    return refuse(ControlErrorCode::INVALID_ARGUMENT,
-                  "config data must be at most " +
-                      std::to_string(limits::SECRET_DATA_BYTES_MAX) + " bytes");
+    return refuse(
+        ControlErrorCode::INVALID_ARGUMENT,
+        "config data must be at most " + std::to_string(limits::SECRET_DATA_BYTES_MAX) + " bytes");
   }
   Config config{ConfigId{drawId('c')}, op.name, op.data};
   std::string id = config.id.value;

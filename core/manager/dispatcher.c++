@@ -133,7 +133,8 @@ void Manager::flushBatch() {
   UpdateBatch batch = std::move(state_.batch);
   state_.batch = UpdateBatch{};
   applyRegistrations(std::move(batch.registrations));
-  for (const auto& [id, status] : batch.statuses) applyStatus(id, status);
+  for (const auto& [id, status] : batch.statuses)
+    applyStatus(id, status);
   for (const auto& [request, node] : batch.statusCalls) {
     emitAfterCommit(StatusesAnswer{request, node, std::nullopt});
   }
@@ -141,12 +142,16 @@ void Manager::flushBatch() {
 
 void Manager::applyRegistrations(std::vector<PendingRegistration> registrations) {
   std::map<NodeId, size_t> last;
-  for (size_t i = 0; i < registrations.size(); ++i) last[registrations[i].node] = i;
+  for (size_t i = 0; i < registrations.size(); ++i)
+    last[registrations[i].node] = i;
   for (size_t i = 0; i < registrations.size(); ++i) {
     const PendingRegistration& registration = registrations[i];
     if (last[registration.node] != i) {
       emitAfterCommit(SessionAnswer{
-          registration.request, registration.node, {}, {},
+          registration.request,
+          registration.node,
+          {},
+          {},
           RpcError{ErrorCode::ABORTED, "superseded by a newer registration of the node"}});
       continue;
     }

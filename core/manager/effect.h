@@ -84,7 +84,12 @@ struct EndSession {
 };
 
 // The class of a refused control request, after the gRPC codes the control API returns.
-enum class ControlErrorCode : uint8_t { INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION };
+enum class ControlErrorCode : uint8_t {
+  INVALID_ARGUMENT,
+  NOT_FOUND,
+  ALREADY_EXISTS,
+  FAILED_PRECONDITION
+};
 
 struct ControlError {
   ControlErrorCode code = ControlErrorCode::INVALID_ARGUMENT;

@@ -144,9 +144,9 @@ struct RemoveConfig {
 };
 
 using ControlOperation =
-    std::variant<CreateService, UpdateService, ScaleService, RemoveService, PromoteNode,
-                 DemoteNode, DrainNode, PauseNode, ActivateNode, RemoveNode, CreateSecret,
-                 RemoveSecret, CreateConfig, RemoveConfig>;
+    std::variant<CreateService, UpdateService, ScaleService, RemoveService, PromoteNode, DemoteNode,
+                 DrainNode, PauseNode, ActivateNode, RemoveNode, CreateSecret, RemoveSecret,
+                 CreateConfig, RemoveConfig>;
 
 struct Control {
   RequestId request = 0;

@@ -16,7 +16,8 @@ struct Overloaded : Handlers... {
 
 template <typename Map>
 void restoreVersion(uint64_t& version, const Map& records) {
-  for (const auto& [id, record] : records) version = std::max(version, record.version);
+  for (const auto& [id, record] : records)
+    version = std::max(version, record.version);
 }
 
 }  // namespace
@@ -34,12 +35,12 @@ Manager::Manager(const ManagerConfig& config) : config_(config), prng_(config.se
   if (config_.heartbeatPeriod == Duration()) {
     config_.heartbeatPeriod = limits::MANAGER_HEARTBEAT_PERIOD;
   }
-  KJ_REQUIRE(config_.heartbeatPeriod - limits::MANAGER_HEARTBEAT_EPSILON >=
-                 limits::HEARTBEAT_PERIOD_MIN,
-             config_.heartbeatPeriod.count());
-  KJ_REQUIRE(config_.heartbeatPeriod + limits::MANAGER_HEARTBEAT_EPSILON <=
-                 limits::HEARTBEAT_PERIOD_MAX,
-             config_.heartbeatPeriod.count());
+  KJ_REQUIRE(
+      config_.heartbeatPeriod - limits::MANAGER_HEARTBEAT_EPSILON >= limits::HEARTBEAT_PERIOD_MIN,
+      config_.heartbeatPeriod.count());
+  KJ_REQUIRE(
+      config_.heartbeatPeriod + limits::MANAGER_HEARTBEAT_EPSILON <= limits::HEARTBEAT_PERIOD_MAX,
+      config_.heartbeatPeriod.count());
 }
 
 void Manager::step(Instant now, const Input& input) {
@@ -82,7 +83,8 @@ kj::Maybe<Instant> Manager::nextDeadline() const {
   if (!quietDeadlines_.empty()) consider(quietDeadlines_.begin()->first);
   if (state_.batch.flushAt.has_value()) consider(*state_.batch.flushAt);
   const OrchestratorState& orchestrator = state_.orchestrator;
-  for (const auto& [unit, due] : orchestrator.restartsDue) consider(due);
+  for (const auto& [unit, due] : orchestrator.restartsDue)
+    consider(due);
   for (const auto& [service, update] : orchestrator.updates) {
     if (!update.batchActive && update.notBefore > now_) consider(update.notBefore);
   }
@@ -98,10 +100,14 @@ kj::Maybe<Instant> Manager::nextDeadline() const {
 void Manager::handleStart(const Start& start) {
   state_.phase = ManagerPhase::RUNNING;
   ClusterState& cluster = state_.cluster;
-  for (const NodeRecord& node : start.store.nodes) cluster.nodes[node.id] = node;
-  for (const ServiceRecord& service : start.store.services) cluster.services[service.id] = service;
-  for (const Secret& secret : start.store.secrets) cluster.secrets[secret.id] = secret;
-  for (const Config& config : start.store.configs) cluster.configs[config.id] = config;
+  for (const NodeRecord& node : start.store.nodes)
+    cluster.nodes[node.id] = node;
+  for (const ServiceRecord& service : start.store.services)
+    cluster.services[service.id] = service;
+  for (const Secret& secret : start.store.secrets)
+    cluster.secrets[secret.id] = secret;
+  for (const Config& config : start.store.configs)
+    cluster.configs[config.id] = config;
   for (const Task& task : start.store.tasks) {
     indexTask(nullptr, task);
     cluster.tasks[task.id] = task;
@@ -125,7 +131,8 @@ void Manager::handleStart(const Start& start) {
     KJ_ASSERT(registered.sessionId.empty());
   }
   // Restart delays and rolling-update pauses were memory: reconcile everything from the records.
-  for (const auto& [id, service] : cluster.services) servicesToReconcile_.insert(id);
+  for (const auto& [id, service] : cluster.services)
+    servicesToReconcile_.insert(id);
 }
 
 // Deadlines only change state here; the messages they lead to are emitted by finishStep, after
@@ -147,7 +154,8 @@ void Manager::handleDueDeadlines() {
   for (const auto& [node, since] : orchestrator.downSince) {
     if (since + limits::NODE_ORPHAN_PERIOD <= now_) orphaned.push_back(node);
   }
-  for (const NodeId& node : orphaned) orphanTasks(node);
+  for (const NodeId& node : orphaned)
+    orphanTasks(node);
 }
 
 // Every step ends here: bring the cluster to its desired state, persist, then reveal.
@@ -156,7 +164,8 @@ void Manager::finishStep() {
   reconcile();
   schedule();
   commit();
-  for (Effect& effect : afterCommit_) effects_.add(std::move(effect));
+  for (Effect& effect : afterCommit_)
+    effects_.add(std::move(effect));
   afterCommit_.clear();
   sendNodeUpdates();
   sendDueAssignments();
@@ -182,7 +191,8 @@ std::string Manager::drawId(char prefix) {
   for (int attempt = 0;; ++attempt) {
     KJ_ASSERT(attempt < 16, "cannot draw a fresh id");
     std::string id(1, prefix);
-    for (size_t i = 0; i < limits::MANAGER_ID_RANDOM_CHARS; ++i) id += DIGITS[prng_.uniform(36)];
+    for (size_t i = 0; i < limits::MANAGER_ID_RANDOM_CHARS; ++i)
+      id += DIGITS[prng_.uniform(36)];
     bool clash = cluster.services.count(ServiceId{id}) || cluster.tasks.count(TaskId{id}) ||
                  cluster.secrets.count(SecretId{id}) || cluster.configs.count(ConfigId{id});
     if (!clash) return id;

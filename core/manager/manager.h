@@ -93,7 +93,7 @@ class Manager {
   Duration choosePeriod();
 
   // Assignment and session streams (assignments.c++).
-  void noteTaskChange(const NodeId& node, const TaskId& id, const Task* after);
+  void noteTaskChange(const NodeId& node, const TaskId& id, const Task* before, const Task* after);
   void setQuietUntil(const NodeId& node, std::optional<Instant> until);
   void sendComplete(const NodeId& node);
   void sendIncremental(const NodeId& node);

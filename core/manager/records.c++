@@ -61,7 +61,7 @@ void Manager::putTask(Task task) {
     KJ_ASSERT(before->nodeId.empty() || task.nodeId == before->nodeId, "a task changed node");
   }
   indexTask(before, task);
-  if (!task.nodeId.empty()) noteTaskChange(task.nodeId, task.id, &task);
+  if (!task.nodeId.empty()) noteTaskChange(task.nodeId, task.id, before, &task);
   dirtyTasks_.insert(task.id);
   if (before != nullptr) {
     it->second = std::move(task);
@@ -115,7 +115,7 @@ void Manager::deleteTask(const TaskId& id) {
   const Task& task = it->second;
   if (!task.nodeId.empty()) {
     tasksByNode_[task.nodeId].erase(id);
-    noteTaskChange(task.nodeId, id, nullptr);
+    noteTaskChange(task.nodeId, id, &task, nullptr);
   }
   auto byService = tasksByService_.find(task.serviceId);
   byService->second.erase(id);

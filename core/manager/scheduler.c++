@@ -29,7 +29,8 @@ void Manager::schedule() {
     size_t count = 0;
     auto byNode = tasksByNode_.find(id);
     if (byNode != tasksByNode_.end()) {
-      for (const TaskId& taskId : byNode->second) count += occupies(cluster.tasks.at(taskId));
+      for (const TaskId& taskId : byNode->second)
+        count += occupies(cluster.tasks.at(taskId));
     }
     load.emplace(id, count);
   }

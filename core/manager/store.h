@@ -110,8 +110,7 @@ struct StoreSnapshot {
 
   bool operator==(const StoreSnapshot&) const = default;
   bool empty() const {
-    return nodes.empty() && services.empty() && tasks.empty() && secrets.empty() &&
-           configs.empty();
+    return nodes.empty() && services.empty() && tasks.empty() && secrets.empty() && configs.empty();
   }
 };
 

@@ -32,16 +32,16 @@ RestartCondition parseCondition(const std::string& text) {
 constexpr size_t LIST_MAX = 12;
 
 const std::vector<std::string> SPEC_KEYS = {
-    "name",         "replicas", "command", "args",        "env",         "secrets",
-    "configs",      "restart",  "restart-delay", "max-attempts", "window", "parallelism",
-    "update-delay"};
+    "name",    "replicas",      "command",      "args",   "env",         "secrets",     "configs",
+    "restart", "restart-delay", "max-attempts", "window", "parallelism", "update-delay"};
 
 std::string headerOf(const SendAssignments& send) {
   SendAssignments header = send;
   header.message.changes.clear();
   std::string text = format(Effect(header));
   const std::string empty = " changes=()";
-  if (text.size() >= empty.size() && text.compare(text.size() - empty.size(), empty.size(), empty) == 0) {
+  if (text.size() >= empty.size() &&
+      text.compare(text.size() - empty.size(), empty.size(), empty) == 0) {
     text.resize(text.size() - empty.size());
   }
   return text + " changes=" + std::to_string(send.message.changes.size());
@@ -94,7 +94,8 @@ std::vector<std::string> ManagerHarness::handleManager(const Args& args, bool re
   if (restart != (manager_ != nullptr)) fail(restart ? "no manager to restart" : "manager exists");
   if (!restart) {
     if (args.has("managers")) {
-      for (const auto& item : args.list("managers")) config_.managers.push_back(parsePeer(item));
+      for (const auto& item : args.list("managers"))
+        config_.managers.push_back(parsePeer(item));
     }
     if (args.has("period")) config_.heartbeatPeriod = args.duration("period");
     Duration period =
@@ -161,7 +162,8 @@ std::vector<std::string> ManagerHarness::handleAdvance(const Args& args) {
     }
     if (next > target) break;
     now_ = next;
-    for (auto& line : step(Tick{}, true)) output.push_back(std::move(line));
+    for (auto& line : step(Tick{}, true))
+      output.push_back(std::move(line));
   }
   now_ = target;
   return output;
@@ -316,10 +318,9 @@ std::vector<std::string> ManagerHarness::handleTasks(const Args& args) {
   std::vector<std::string> output;
   for (const Task* task : tasks) {
     output.push_back(taskName(*task) + " " + task->id.value +
-                     " node=" + (task->nodeId.empty() ? "none" : task->nodeId.value) +
-                     " desired=" + format(task->desiredState) + " state=" +
-                     format(task->status.state) + " version=" + std::to_string(task->version) +
-                     " " + format(task->spec));
+                     " node=" + (task->nodeId.empty() ? "none" : task->nodeId.value) + " desired=" +
+                     format(task->desiredState) + " state=" + format(task->status.state) +
+                     " version=" + std::to_string(task->version) + " " + format(task->spec));
   }
   if (output.empty()) output.push_back("no tasks");
   return output;
@@ -327,7 +328,8 @@ std::vector<std::string> ManagerHarness::handleTasks(const Args& args) {
 
 std::vector<std::string> ManagerHarness::handleNodes() {
   std::vector<std::string> output;
-  for (const auto& [id, node] : core().state().cluster.nodes) output.push_back(format(node));
+  for (const auto& [id, node] : core().state().cluster.nodes)
+    output.push_back(format(node));
   if (output.empty()) output.push_back("no nodes");
   return output;
 }
@@ -418,8 +420,8 @@ TaskId ManagerHarness::taskRef(const std::string& ref) const {
   const Task* best = nullptr;
   for (const auto& [id, task] : manager_->state().cluster.tasks) {
     if (task.serviceId != service) continue;
-    bool match = dot != std::string::npos ? std::to_string(task.slot) == unit
-                                          : task.nodeId.value == unit;
+    bool match =
+        dot != std::string::npos ? std::to_string(task.slot) == unit : task.nodeId.value == unit;
     if (!match) continue;
     if (best == nullptr || isLive(task) > isLive(*best) ||
         (isLive(task) == isLive(*best) && task.version > best->version)) {
@@ -432,9 +434,9 @@ TaskId ManagerHarness::taskRef(const std::string& ref) const {
 
 std::string ManagerHarness::taskName(const Task& task) const {
   auto service = manager_->state().cluster.services.find(task.serviceId);
-  std::string name =
-      service == manager_->state().cluster.services.end() ? task.serviceId.value
-                                                            : service->second.spec.name;
+  std::string name = service == manager_->state().cluster.services.end()
+                         ? task.serviceId.value
+                         : service->second.spec.name;
   if (task.slot != 0) return name + "." + std::to_string(task.slot);
   return name + "@" + (task.nodeId.empty() ? "none" : task.nodeId.value);
 }
