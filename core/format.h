@@ -59,3 +59,28 @@ std::string format(const agent::SessionState& session);
 std::string format(const agent::AgentState& state);
 
 }  // namespace swarmlet
+
+// --- Manager core (core/format-manager.c++) ----------------------------------------------------
+// Kept in its own section (and its own includes) so that the agent and manager halves of this
+// printer grow without touching each other.
+
+#include "core/manager/effect.h"
+#include "core/manager/input.h"
+#include "core/manager/state.h"
+
+namespace swarmlet {
+
+std::string format(manager::NodeStatus status);
+std::string format(manager::ServiceMode mode);
+std::string format(manager::ControlErrorCode code);
+std::string format(const manager::NodeRecord& node);
+std::string format(const manager::ServiceSpec& spec);
+std::string format(const manager::ServiceRecord& service);
+std::string format(const manager::Write& write);
+std::string format(const manager::ControlOperation& operation);
+std::string format(const manager::Input& input);
+std::string format(const manager::Effect& effect);
+// One line: counts of records, sessions, queued updates and orchestrator memory.
+std::string format(const manager::ManagerState& state);
+
+}  // namespace swarmlet

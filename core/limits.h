@@ -79,3 +79,54 @@ static_assert(STATUS_BATCH_MAX >= 1 && STATUS_BATCH_MAX <= STATUSES_PENDING_MAX)
 static_assert(ASSIGNMENT_CHANGES_MAX >= TASKS_MAX);
 
 }  // namespace swarmlet::limits
+
+// --- Manager (manager/dispatcher/dispatcher.go, nodes.go; manager/orchestrator) ---------------
+
+namespace swarmlet::limits {
+
+// The cluster's default heartbeat period; each answer draws period + U[-epsilon, +epsilon).
+inline constexpr Duration MANAGER_HEARTBEAT_PERIOD = Duration::seconds(5);
+inline constexpr Duration MANAGER_HEARTBEAT_EPSILON = Duration::milliseconds(500);
+// A node is DOWN after this many chosen periods without a heartbeat.
+inline constexpr int64_t HEARTBEAT_GRACE_MULTIPLIER = 3;
+// After a restart or leader change, nodes get this many periods to come back (UNKNOWN first).
+inline constexpr int64_t HEARTBEAT_UNKNOWN_MULTIPLIER = 2 * HEARTBEAT_GRACE_MULTIPLIER;
+// Registration throttling: at most REGISTRATION_RATE_COUNT in chains less than the period apart.
+inline constexpr Duration REGISTRATION_RATE_PERIOD = Duration::seconds(8);
+inline constexpr int64_t REGISTRATION_RATE_COUNT = 3;
+// Status updates and node changes are written in one batch at least this often...
+inline constexpr Duration UPDATE_BATCH_INTERVAL = Duration::milliseconds(100);
+// ...or as soon as this many task statuses are queued.
+inline constexpr size_t UPDATE_BATCH_ITEMS_MAX = 10000;
+// The codec refuses status calls with more updates than this.
+inline constexpr size_t STATUS_UPDATES_PER_CALL_MAX = 10000;
+// An INCREMENTAL assignment is sent after this long without further changes...
+inline constexpr Duration ASSIGNMENT_QUIET_PERIOD = Duration::milliseconds(100);
+// ...or as soon as this many changes are pending; no INCREMENTAL carries more changes.
+inline constexpr size_t INCREMENTAL_CHANGES_MAX = 100;
+// Tasks of a node DOWN for this long that still claim to run become ORPHANED.
+inline constexpr Duration NODE_ORPHAN_PERIOD = Duration::hours(24);
+// Finished tasks kept per slot (replicated) or node (global) for `task ls`; older ones are
+// deleted and their agents told to remove them.
+inline constexpr size_t TASK_HISTORY_RETENTION = 5;
+// Control API bounds.
+inline constexpr int64_t SERVICE_REPLICAS_MAX = 100000;
+inline constexpr size_t NAME_LENGTH_MAX = 64;
+inline constexpr size_t SECRET_DATA_BYTES_MAX = 500 * 1024;
+inline constexpr size_t COMMAND_LENGTH_MAX = 4096;
+// Ids the manager draws: a kind letter and this many base-36 characters from its PRNG.
+inline constexpr size_t MANAGER_ID_RANDOM_CHARS = 8;
+
+static_assert(MANAGER_HEARTBEAT_EPSILON * 2 < MANAGER_HEARTBEAT_PERIOD);
+static_assert(MANAGER_HEARTBEAT_PERIOD - MANAGER_HEARTBEAT_EPSILON >= HEARTBEAT_PERIOD_MIN);
+static_assert(MANAGER_HEARTBEAT_PERIOD + MANAGER_HEARTBEAT_EPSILON <= HEARTBEAT_PERIOD_MAX);
+static_assert(HEARTBEAT_UNKNOWN_MULTIPLIER > HEARTBEAT_GRACE_MULTIPLIER);
+static_assert(REGISTRATION_RATE_COUNT >= 1);
+// A registration waits for the next flush; it must come well before the agent gives up.
+static_assert(UPDATE_BATCH_INTERVAL < SESSION_START_TIMEOUT);
+static_assert(ASSIGNMENT_QUIET_PERIOD < MANAGER_HEARTBEAT_PERIOD);
+static_assert(STATUS_UPDATES_PER_CALL_MAX <= UPDATE_BATCH_ITEMS_MAX);
+static_assert(INCREMENTAL_CHANGES_MAX >= 1 && TASK_HISTORY_RETENTION >= 1);
+static_assert(NAME_LENGTH_MAX <= ID_LENGTH_MAX);
+
+}  // namespace swarmlet::limits

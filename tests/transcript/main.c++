@@ -12,6 +12,7 @@
 
 #include "tests/transcript/agent-harness.h"
 #include "tests/transcript/datadriven.h"
+#include "tests/transcript/manager-harness.h"
 
 namespace swarmlet::transcript {
 namespace {
@@ -20,6 +21,10 @@ std::vector<std::vector<std::string>> runWithFreshHarness(const std::string& kin
                                                           const Transcript& transcript) {
   if (kind == "agent" || kind == "agent-work") {
     AgentHarness harness;
+    return runStanzas(transcript, [&](const Stanza& s) { return harness.handle(s); });
+  }
+  if (kind == "manager") {
+    ManagerHarness harness;
     return runStanzas(transcript, [&](const Stanza& s) { return harness.handle(s); });
   }
   ADD_FAILURE() << "no harness for folder " << kind;

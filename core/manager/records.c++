@@ -1,0 +1,159 @@
+// The choke point of every record change: the cluster maps, their indexes, the set of writes the
+// next commit persists, and the assignment streams that must learn of the change all move
+// together here, so no change can reach an agent without being persisted first.
+#include <kj/debug.h>
+
+#include "core/manager/manager.h"
+
+namespace swarmlet::manager {
+namespace {
+
+// Deterministic order: the writes of one commit go out by kind, then by id.
+template <typename Id, typename Map, typename Make>
+void materialize(std::set<Id>& dirty, const Map& records, RecordKind kind, Make make,
+                 std::vector<Write>& writes) {
+  for (const Id& id : dirty) {
+    auto it = records.find(id);
+    if (it == records.end()) {
+      writes.emplace_back(std::in_place_type<Delete>, kind, id.value);
+    } else {
+      writes.emplace_back(std::in_place_type<Put>, make(it->second));
+    }
+  }
+  dirty.clear();
+}
+
+bool waitsForScheduler(const Task& task) {
+  return task.status.state == TaskState::PENDING && isLive(task);
+}
+
+}  // namespace
+
+void Manager::putNode(NodeRecord node) {
+  KJ_REQUIRE(!node.id.empty());
+  auto& nodes = state_.cluster.nodes;
+  auto it = nodes.find(node.id);
+  bool agentVisible = it == nodes.end() || nodeInfo(it->second) != nodeInfo(node);
+  if (agentVisible) nodeInfoChanged_.insert(node.id);
+  node.version = nextVersion();
+  dirtyNodes_.insert(node.id);
+  nodes[node.id] = std::move(node);
+}
+
+void Manager::putService(ServiceRecord service) {
+  KJ_REQUIRE(!service.id.empty());
+  dirtyServiceRecords_.insert(service.id);
+  servicesToReconcile_.insert(service.id);
+  state_.cluster.services[service.id] = std::move(service);
+}
+
+void Manager::putTask(Task task) {
+  KJ_REQUIRE(!task.id.empty());
+  auto& tasks = state_.cluster.tasks;
+  auto it = tasks.find(task.id);
+  const Task* before = it == tasks.end() ? nullptr : &it->second;
+  if (before != nullptr) {
+    KJ_ASSERT(task.status.state >= before->status.state, "a task status moved backwards",
+              task.id.value);
+    KJ_ASSERT(task.desiredState >= before->desiredState, "a desired state moved backwards",
+              task.id.value);
+    KJ_ASSERT(task.serviceId == before->serviceId && task.slot == before->slot);
+    KJ_ASSERT(before->nodeId.empty() || task.nodeId == before->nodeId, "a task changed node");
+  }
+  indexTask(before, task);
+  if (!task.nodeId.empty()) noteTaskChange(task.nodeId, task.id, before, &task);
+  dirtyTasks_.insert(task.id);
+  if (before != nullptr) {
+    it->second = std::move(task);
+  } else {
+    TaskId id = task.id;
+    tasks.emplace(std::move(id), std::move(task));
+  }
+}
+
+void Manager::indexTask(const Task* before, const Task& after) {
+  if (before == nullptr || before->nodeId != after.nodeId) {
+    if (before != nullptr && !before->nodeId.empty()) tasksByNode_[before->nodeId].erase(after.id);
+    if (!after.nodeId.empty()) tasksByNode_[after.nodeId].insert(after.id);
+  }
+  if (before == nullptr) tasksByService_[after.serviceId].insert(after.id);
+  if (waitsForScheduler(after)) {
+    pendingTasks_.insert(after.id);
+  } else if (before != nullptr && waitsForScheduler(*before)) {
+    pendingTasks_.erase(after.id);
+  }
+}
+
+void Manager::putSecret(Secret secret) {
+  dirtySecrets_.insert(secret.id);
+  state_.cluster.secrets[secret.id] = std::move(secret);
+}
+
+void Manager::putConfig(Config config) {
+  dirtyConfigs_.insert(config.id);
+  state_.cluster.configs[config.id] = std::move(config);
+}
+
+void Manager::deleteNode(const NodeId& id) {
+  KJ_REQUIRE(state_.cluster.nodes.count(id) == 1, id.value);
+  KJ_ASSERT(tasksByNode_[id].empty(), "delete the node's tasks first", id.value);
+  tasksByNode_.erase(id);
+  state_.cluster.nodes.erase(id);
+  dirtyNodes_.insert(id);
+  nodeInfoChanged_.erase(id);
+}
+
+void Manager::deleteService(const ServiceId& id) {
+  KJ_REQUIRE(state_.cluster.services.erase(id) == 1, id.value);
+  dirtyServiceRecords_.insert(id);
+}
+
+void Manager::deleteTask(const TaskId& id) {
+  auto& tasks = state_.cluster.tasks;
+  auto it = tasks.find(id);
+  KJ_REQUIRE(it != tasks.end(), id.value);
+  const Task& task = it->second;
+  if (!task.nodeId.empty()) {
+    tasksByNode_[task.nodeId].erase(id);
+    noteTaskChange(task.nodeId, id, &task, nullptr);
+  }
+  auto byService = tasksByService_.find(task.serviceId);
+  byService->second.erase(id);
+  if (byService->second.empty()) tasksByService_.erase(byService);
+  pendingTasks_.erase(id);
+  tasks.erase(it);
+  dirtyTasks_.insert(id);
+}
+
+void Manager::deleteSecret(const SecretId& id) {
+  KJ_REQUIRE(state_.cluster.secrets.erase(id) == 1, id.value);
+  dirtySecrets_.insert(id);
+}
+
+void Manager::deleteConfig(const ConfigId& id) {
+  KJ_REQUIRE(state_.cluster.configs.erase(id) == 1, id.value);
+  dirtyConfigs_.insert(id);
+}
+
+// Nodes first, so a checker (or a reader of the store) sees a task's node before the task.
+std::vector<Write> Manager::takeWrites() {
+  const ClusterState& cluster = state_.cluster;
+  std::vector<Write> writes;
+  writes.reserve(dirtyNodes_.size() + dirtyServiceRecords_.size() + dirtyTasks_.size() +
+                 dirtySecrets_.size() + dirtyConfigs_.size());
+  auto copy = [](const auto& record) { return Record(record); };
+  materialize(dirtyNodes_, cluster.nodes, RecordKind::NODE, copy, writes);
+  materialize(dirtySecrets_, cluster.secrets, RecordKind::SECRET, copy, writes);
+  materialize(dirtyConfigs_, cluster.configs, RecordKind::CONFIG, copy, writes);
+  materialize(dirtyServiceRecords_, cluster.services, RecordKind::SERVICE, copy, writes);
+  materialize(dirtyTasks_, cluster.tasks, RecordKind::TASK, copy, writes);
+  return writes;
+}
+
+std::vector<TaskId> Manager::tasksOf(const ServiceId& service) const {
+  auto it = tasksByService_.find(service);
+  if (it == tasksByService_.end()) return {};
+  return std::vector<TaskId>(it->second.begin(), it->second.end());
+}
+
+}  // namespace swarmlet::manager

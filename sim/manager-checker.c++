@@ -1,0 +1,298 @@
+#include "sim/manager-checker.h"
+
+#include <utility>
+#include <variant>
+
+#include "core/format.h"
+#include "core/limits.h"
+#include "core/manager/manager.h"
+
+namespace swarmlet::sim {
+namespace {
+
+template <typename... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+
+template <typename Map>
+std::vector<typename Map::mapped_type> values(const Map& map) {
+  std::vector<typename Map::mapped_type> out;
+  for (const auto& [id, record] : map)
+    out.push_back(record);
+  return out;
+}
+
+}  // namespace
+
+ManagerChecker::ManagerChecker(Duration heartbeatPeriod) : period_(heartbeatPeriod) {}
+
+void ManagerChecker::fail(std::string what) {
+  violations_.push_back(std::move(what));
+}
+
+manager::StoreSnapshot ManagerChecker::snapshot() const {
+  return manager::StoreSnapshot{values(store_.nodes), values(store_.services), values(store_.tasks),
+                                values(store_.secrets), values(store_.configs)};
+}
+
+void ManagerChecker::observe(Instant now, const manager::Input& input,
+                             const std::vector<manager::Effect>& effects,
+                             const manager::ManagerState& state) {
+  if (const auto* start = std::get_if<manager::Start>(&input)) onStart(now, *start);
+  if (const auto* statuses = std::get_if<manager::StatusesReceived>(&input)) {
+    statusCalls_[statuses->request] = statuses->updates;
+  }
+  for (const manager::Effect& effect : effects) {
+    std::visit(Overloaded{
+                   [&](const manager::Persist& e) { checkPersist(now, e); },
+                   [&](const manager::SessionAnswer& e) { checkSessionAnswer(now, e); },
+                   [&](const manager::HeartbeatAnswer& e) {
+                     if (e.error.has_value()) return;
+                     Duration epsilon = limits::MANAGER_HEARTBEAT_EPSILON;
+                     if (e.period < period_ - epsilon || e.period >= period_ + epsilon) {
+                       fail("heartbeat period " + formatDuration(e.period) + " out of range");
+                     }
+                     lastAlive_[e.node] = now;
+                   },
+                   [&](const manager::StatusesAnswer& e) { checkStatusesAnswer(e); },
+                   [&](const manager::SendSessionMessage& e) {
+                     if (!streams_.count(e.node) || streams_[e.node].sessionId != e.sessionId) {
+                       fail("session message to " + e.node.value + " outside its session");
+                     }
+                   },
+                   [&](const manager::SendAssignments& e) { checkAssignments(e); },
+                   [&](const manager::EndSession& e) { streams_.erase(e.node); },
+                   [&](const manager::ControlAnswer& e) { checkControlAnswer(e); },
+               },
+               effect);
+  }
+  checkMirror(state);
+  checkUnits(state);
+}
+
+// A restart keeps the store (the shell hands it over) and drops every session.
+void ManagerChecker::onStart(Instant now, const manager::Start& start) {
+  manager::ClusterState restored;
+  for (const auto& r : start.store.nodes)
+    restored.nodes[r.id] = r;
+  for (const auto& r : start.store.services)
+    restored.services[r.id] = r;
+  for (const auto& r : start.store.tasks)
+    restored.tasks[r.id] = r;
+  for (const auto& r : start.store.secrets)
+    restored.secrets[r.id] = r;
+  for (const auto& r : start.store.configs)
+    restored.configs[r.id] = r;
+  if (restored != store_) fail("start restores a store that differs from what was persisted");
+  store_ = std::move(restored);
+  streams_.clear();
+  lastAlive_.clear();
+  statusCalls_.clear();
+  restartedAt_ = now;
+}
+
+void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) {
+  std::set<TaskId> placed;
+  for (const manager::Write& write : persist.writes) {
+    if (const auto* del = std::get_if<manager::Delete>(&write)) {
+      switch (del->kind) {
+        case manager::RecordKind::NODE:
+          store_.nodes.erase(NodeId{del->id});
+          break;
+        case manager::RecordKind::SERVICE:
+          store_.services.erase(ServiceId{del->id});
+          break;
+        case manager::RecordKind::TASK:
+          store_.tasks.erase(TaskId{del->id});
+          break;
+        case manager::RecordKind::SECRET:
+          store_.secrets.erase(SecretId{del->id});
+          break;
+        case manager::RecordKind::CONFIG:
+          store_.configs.erase(ConfigId{del->id});
+          break;
+      }
+      continue;
+    }
+    const manager::Record& record = std::get<manager::Put>(write).record;
+    if (const auto* task = std::get_if<Task>(&record)) {
+      auto before = store_.tasks.find(task->id);
+      bool wasPlaced =
+          before != store_.tasks.end() && before->second.status.state >= TaskState::ASSIGNED;
+      if (!wasPlaced && task->status.state >= TaskState::ASSIGNED) placed.insert(task->id);
+      checkPutTask(*task);
+      store_.tasks[task->id] = *task;
+    } else if (const auto* node = std::get_if<manager::NodeRecord>(&record)) {
+      checkDown(now, *node);
+      store_.nodes[node->id] = *node;
+    } else if (const auto* service = std::get_if<manager::ServiceRecord>(&record)) {
+      store_.services[service->id] = *service;
+    } else if (const auto* secret = std::get_if<Secret>(&record)) {
+      store_.secrets[secret->id] = *secret;
+    } else {
+      const Config& config = std::get<Config>(record);
+      store_.configs[config.id] = config;
+    }
+  }
+  for (const TaskId& id : placed) {
+    auto task = store_.tasks.find(id);
+    if (task == store_.tasks.end()) continue;
+    auto node = store_.nodes.find(task->second.nodeId);
+    if (node == store_.nodes.end() || node->second.status != manager::NodeStatus::READY ||
+        node->second.availability != NodeAvailability::ACTIVE) {
+      fail("task " + id.value + " placed on " + task->second.nodeId.value +
+           ", which is not READY and ACTIVE");
+    }
+  }
+}
+
+void ManagerChecker::checkPutTask(const Task& task) {
+  auto before = store_.tasks.find(task.id);
+  if (before == store_.tasks.end()) return;
+  if (task.status.state < before->second.status.state) {
+    fail("status of " + task.id.value + " moved backwards: " + format(before->second.status.state) +
+         " -> " + format(task.status.state));
+  }
+  if (task.desiredState < before->second.desiredState) {
+    fail("desired state of " + task.id.value + " moved backwards");
+  }
+  if (!before->second.nodeId.empty() && before->second.nodeId != task.nodeId) {
+    fail("task " + task.id.value + " moved from " + before->second.nodeId.value);
+  }
+}
+
+// Spec 9.5 item 18: DOWN only after 3 chosen periods (6 after a restart) without a heartbeat.
+void ManagerChecker::checkDown(Instant now, const manager::NodeRecord& node) {
+  if (node.status != manager::NodeStatus::DOWN) return;
+  auto before = store_.nodes.find(node.id);
+  if (before == store_.nodes.end() || before->second.status == manager::NodeStatus::DOWN) return;
+  Duration minimal = period_ - limits::MANAGER_HEARTBEAT_EPSILON;
+  auto alive = lastAlive_.find(node.id);
+  if (alive != lastAlive_.end()) {
+    if (now - alive->second < minimal * limits::HEARTBEAT_GRACE_MULTIPLIER) {
+      fail("node " + node.id.value + " marked down " + formatDuration(now - alive->second) +
+           " after its last heartbeat");
+    }
+  } else if (restartedAt_.has_value() &&
+             now - *restartedAt_ < minimal * limits::HEARTBEAT_UNKNOWN_MULTIPLIER) {
+    fail("node " + node.id.value + " marked down " + formatDuration(now - *restartedAt_) +
+         " after the restart");
+  }
+}
+
+void ManagerChecker::checkSessionAnswer(Instant now, const manager::SessionAnswer& answer) {
+  if (answer.error.has_value()) return;
+  auto node = store_.nodes.find(answer.node);
+  if (node == store_.nodes.end() || node->second.status != manager::NodeStatus::READY) {
+    fail("session answered for " + answer.node.value + " before the store holds it READY");
+  }
+  lastAlive_[answer.node] = now;
+  streams_[answer.node] = Stream{answer.sessionId, ""};
+  if (lastSession_[answer.node] == answer.sessionId) return;  // a resumed session
+  lastSession_[answer.node] = answer.sessionId;
+  // Spec 9.5 item 19, modelled on its own: a chain continues while registrations come less
+  // than the rate period apart.
+  std::vector<Instant>& chain = registrationChains_[answer.node];
+  if (!chain.empty() && now - chain.back() > limits::REGISTRATION_RATE_PERIOD) chain.clear();
+  chain.push_back(now);
+  if (static_cast<int64_t>(chain.size()) > limits::REGISTRATION_RATE_COUNT) {
+    fail("node " + answer.node.value + " registered " + std::to_string(chain.size()) +
+         " times in a chain less than 8s apart");
+  }
+}
+
+void ManagerChecker::checkAssignments(const manager::SendAssignments& send) {
+  auto stream = streams_.find(send.node);
+  if (stream == streams_.end() || stream->second.sessionId != send.sessionId) {
+    fail("assignments to " + send.node.value + " outside its session");
+    return;
+  }
+  const AssignmentsMessage& message = send.message;
+  if (message.type == AssignmentType::COMPLETE) {
+    if (!message.appliesTo.empty()) fail("a COMPLETE message applies to something");
+  } else {
+    if (stream->second.lastResultsIn.empty()) fail("an INCREMENTAL before the COMPLETE");
+    if (message.appliesTo != stream->second.lastResultsIn) {
+      fail("INCREMENTAL applies to " + message.appliesTo + ", the stream is at " +
+           stream->second.lastResultsIn);
+    }
+    if (message.changes.size() > limits::INCREMENTAL_CHANGES_MAX) {
+      fail("INCREMENTAL with " + std::to_string(message.changes.size()) + " changes");
+    }
+  }
+  stream->second.lastResultsIn = message.resultsIn;
+  for (const AssignmentChange& change : message.changes) {
+    bool remove = change.action == AssignmentAction::REMOVE;
+    if (const auto* task = std::get_if<Task>(&change.item)) {
+      auto stored = store_.tasks.find(task->id);
+      if (remove && stored != store_.tasks.end()) {
+        fail("REMOVE of task " + task->id.value + ", which the store still holds");
+      } else if (!remove && (stored == store_.tasks.end() || stored->second != *task)) {
+        fail("task " + task->id.value + " sent to " + send.node.value + " is not what is stored");
+      } else if (!remove && task->nodeId != send.node) {
+        fail("task " + task->id.value + " sent to " + send.node.value + " belongs elsewhere");
+      }
+    } else if (const auto* secret = std::get_if<Secret>(&change.item)) {
+      auto stored = store_.secrets.find(secret->id);
+      if (!remove && (stored == store_.secrets.end() || stored->second != *secret)) {
+        fail("secret " + secret->id.value + " sent but not stored");
+      }
+    } else {
+      const Config& config = std::get<Config>(change.item);
+      auto stored = store_.configs.find(config.id);
+      if (!remove && (stored == store_.configs.end() || stored->second != config)) {
+        fail("config " + config.id.value + " sent but not stored");
+      }
+    }
+  }
+}
+
+// An acknowledged status is durable: the stored state is at least the reported one (unless the
+// task is gone).
+void ManagerChecker::checkStatusesAnswer(const manager::StatusesAnswer& answer) {
+  auto call = statusCalls_.find(answer.request);
+  if (call == statusCalls_.end()) return;
+  if (!answer.error.has_value()) {
+    for (const TaskStatusUpdate& update : call->second) {
+      auto stored = store_.tasks.find(update.taskId);
+      if (stored != store_.tasks.end() && stored->second.status.state < update.status.state) {
+        fail("status " + format(update.status.state) + " of " + update.taskId.value +
+             " acknowledged before it was stored");
+      }
+    }
+  }
+  statusCalls_.erase(call);
+}
+
+void ManagerChecker::checkControlAnswer(const manager::ControlAnswer& answer) {
+  if (answer.error.has_value() || answer.id.empty()) return;
+  bool stored = store_.services.count(ServiceId{answer.id}) ||
+                store_.secrets.count(SecretId{answer.id}) ||
+                store_.configs.count(ConfigId{answer.id});
+  if (!stored) fail("control answer names " + answer.id + " before it is stored");
+}
+
+void ManagerChecker::checkUnits(const manager::ManagerState& state) {
+  std::set<manager::UnitKey> live;
+  for (const auto& [id, task] : state.cluster.tasks) {
+    if (!manager::isLive(task)) continue;
+    auto service = state.cluster.services.find(task.serviceId);
+    if (service == state.cluster.services.end()) {
+      fail("live task " + id.value + " of a removed service");
+      continue;
+    }
+    if (isTerminal(task.status.state)) fail("task " + id.value + " finished but is still live");
+    if (!live.insert(manager::unitOf(task, service->second.spec.mode)).second) {
+      fail("a second live task " + id.value + " in slot " + std::to_string(task.slot) + " node " +
+           task.nodeId.value + " of service " + service->second.spec.name);
+    }
+  }
+}
+
+void ManagerChecker::checkMirror(const manager::ManagerState& state) {
+  if (state.phase != manager::ManagerPhase::RUNNING) return;
+  if (state.cluster != store_) fail("the manager's records differ from what it persisted");
+}
+
+}  // namespace swarmlet::sim

@@ -1,0 +1,81 @@
+// Safety invariants of one manager core, checked after every step from the outside: the input,
+// the effects it produced (in order) and the resulting state. It keeps its own model of the store,
+// built only from Persist effects, so it can tell whether what an agent or a caller is shown was
+// durable first. The same checker runs after every transcript stanza's steps, in the property
+// test and (later) after every simulator event.
+//
+// Checked (docs/manager.md, "Invariants"):
+//   - after every step the manager's records equal the store model (nothing left unpersisted);
+//   - a stored task status never moves backwards, nor does a desired state;
+//   - a task is newly placed (ASSIGNED) only on a node the store holds READY and ACTIVE;
+//   - at most one live task (desired state up to RUNNING) per slot, or per node for global
+//     services; no live task of a removed service;
+//   - every task, secret and config sent in an assignment message equals the stored record; a
+//     REMOVE names a deleted task; a session answer follows the write that made its node READY;
+//     an acknowledged status is stored (or its task is gone); a created id exists in the store;
+//   - each assignment stream starts with COMPLETE, then chains INCREMENTALs by appliesTo/resultsIn,
+//     at most limits::INCREMENTAL_CHANGES_MAX changes each;
+//   - heartbeat periods lie in [period - epsilon, period + epsilon); a node goes DOWN only after
+//     3 (6 after a restart) minimal periods without a heartbeat;
+//   - at most 3 new sessions per node in chains of registrations less than 8 s apart.
+//
+// Not thread-safe; one checker per manager (it survives the manager's restarts).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/manager/effect.h"
+#include "core/manager/input.h"
+#include "core/manager/state.h"
+
+namespace swarmlet::sim {
+
+class ManagerChecker {
+ public:
+  explicit ManagerChecker(Duration heartbeatPeriod);
+
+  void observe(Instant now, const manager::Input& input,
+               const std::vector<manager::Effect>& effects, const manager::ManagerState& state);
+
+  // The store as the checker rebuilt it from Persist effects (what a restart restores).
+  const manager::ClusterState& store() const { return store_; }
+  manager::StoreSnapshot snapshot() const;
+
+  const std::vector<std::string>& violations() const { return violations_; }
+
+ private:
+  struct Stream {
+    SessionId sessionId;
+    std::string lastResultsIn;  // empty until the COMPLETE
+  };
+
+  void onStart(Instant now, const manager::Start& start);
+  void checkPersist(Instant now, const manager::Persist& persist);
+  void checkPutTask(const Task& task);
+  void checkDown(Instant now, const manager::NodeRecord& node);
+  void checkSessionAnswer(Instant now, const manager::SessionAnswer& answer);
+  void checkAssignments(const manager::SendAssignments& send);
+  void checkStatusesAnswer(const manager::StatusesAnswer& answer);
+  void checkControlAnswer(const manager::ControlAnswer& answer);
+  void checkUnits(const manager::ManagerState& state);
+  void checkMirror(const manager::ManagerState& state);
+  void fail(std::string what);
+
+  Duration period_;
+  manager::ClusterState store_;
+  std::vector<std::string> violations_;
+  std::map<NodeId, Stream> streams_;
+  // When each node last proved alive (registration or heartbeat answered).
+  std::map<NodeId, Instant> lastAlive_;
+  std::optional<Instant> restartedAt_;
+  // Successful new registrations per node, in the current chain (gaps < 8 s).
+  std::map<NodeId, std::vector<Instant>> registrationChains_;
+  std::map<NodeId, SessionId> lastSession_;
+  std::map<RequestId, std::vector<TaskStatusUpdate>> statusCalls_;
+};
+
+}  // namespace swarmlet::sim
