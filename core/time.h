@@ -32,6 +32,7 @@ class Duration {
     return Duration(nanoseconds_ - other.nanoseconds_);
   }
   constexpr Duration operator*(int64_t factor) const { return Duration(nanoseconds_ * factor); }
+  constexpr Duration operator/(int64_t divisor) const { return Duration(nanoseconds_ / divisor); }
   constexpr Duration& operator+=(Duration other) {
     nanoseconds_ += other.nanoseconds_;
     return *this;

@@ -18,7 +18,7 @@ bool Network::chance(FaultFamily family) {
   return settings.enabled && !calm_ && roll < settings.rate;
 }
 
-std::vector<Instant> Network::route(HostId from, HostId to, Instant now) {
+std::vector<Instant> Network::route(HostId from, HostId to, uint64_t channel, Instant now) {
   counters_.sent++;
   bool dropped = chance(FaultFamily::DROP);
   bool duplicated = chance(FaultFamily::DUPLICATE);
@@ -35,15 +35,16 @@ std::vector<Instant> Network::route(HostId from, HostId to, Instant now) {
     counters_.dropped++;
     return {};
   }
-  Instant& last = lastArrival_[{from, to}];
+  Instant& last = lastArrival_[{from, to, channel}];
   Instant arrival = now + base + stall;
   if (reordered) {
-    // Overtakes whatever is in flight on the link: FIFO is not enforced for this message.
+    // Jitter: this connection's message may now arrive after another connection's later one.
     counters_.reordered++;
-  } else if (arrival < last) {
-    arrival = last;
+    arrival = arrival + prng_.uniformDuration(
+                            max(profile_[FaultFamily::REORDER].length, Duration::milliseconds(1)));
   }
-  if (!reordered && arrival > last) last = arrival;
+  if (arrival < last) arrival = last;
+  last = arrival;
   if (delayed) counters_.delayed++;
   std::vector<Instant> arrivals{arrival};
   if (duplicated) {
@@ -53,6 +54,12 @@ std::vector<Instant> Network::route(HostId from, HostId to, Instant now) {
   counters_.delivered += arrivals.size();
   KJ_ASSERT(arrival >= now);
   return arrivals;
+}
+
+void Network::closeChannel(uint64_t channel) {
+  for (auto it = lastArrival_.begin(); it != lastArrival_.end();) {
+    it = std::get<2>(it->first) == channel ? lastArrival_.erase(it) : std::next(it);
+  }
 }
 
 void Network::isolate(HostId host, const std::vector<HostId>& others) {

@@ -1,6 +1,9 @@
 // The simulated network: directed links between hosts. Each message gets a latency drawn from
-// the profile; links are FIFO (like the TCP connections they stand for) unless the REORDER family
-// lets a message overtake; DELAY adds long stalls, DROP loses messages, DUPLICATE delivers twice,
+// the profile; each connection (a channel on a link) is FIFO like the TCP connection it stands
+// for, so messages of one session never overtake one another; REORDER adds per-message jitter, so
+// messages of different connections between the same hosts (an old session's last words and a
+// new session's first) can arrive out of order; DELAY adds long stalls (to a whole connection),
+// DROP loses messages, DUPLICATE delivers twice,
 // and partitions cut links in one or both directions. All draws come from the network's own PRNG
 // stream. Not thread-safe; one per simulated world.
 #pragma once
@@ -8,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,13 +39,15 @@ class Network {
 
   // When the copies of a message sent now from `from` to `to` arrive: none (lost, or the link is
   // cut), one, or two (duplicated). Arrival times are never before `now`.
-  std::vector<Instant> route(HostId from, HostId to, Instant now);
+  std::vector<Instant> route(HostId from, HostId to, uint64_t channel, Instant now);
 
   void cut(HostId from, HostId to) { cuts_.insert({from, to}); }
   void heal(HostId from, HostId to) { cuts_.erase({from, to}); }
   // Cuts every link between `host` and `others`, both ways.
   void isolate(HostId host, const std::vector<HostId>& others);
   void healAll() { cuts_.clear(); }
+  // Forgets the connections of `channel` between any hosts (the session is over).
+  void closeChannel(uint64_t channel);
   // Turns the per-message faults off (the heal phase at the end of a run); latency stays.
   void calm() { calm_ = true; }
 
@@ -57,8 +63,9 @@ class Network {
   Prng prng_;
   bool calm_ = false;
   std::set<std::pair<HostId, HostId>> cuts_;
-  // The latest arrival scheduled on each link, to keep links FIFO.
-  std::map<std::pair<HostId, HostId>, Instant> lastArrival_;
+  // The latest arrival scheduled on each connection, to keep connections FIFO. Bounded by the
+  // connections of a run (one per session generation per agent); forgotten when a host crashes.
+  std::map<std::tuple<HostId, HostId, uint64_t>, Instant> lastArrival_;
   NetworkCounters counters_;
 };
 

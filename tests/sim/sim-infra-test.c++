@@ -1,6 +1,7 @@
 // The simulator's building blocks: event order, the hash chain, and swarm-testing profiles.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "sim/event-queue.h"
@@ -107,7 +108,7 @@ TEST(Network, LinksAreFifoWithoutReordering) {
   Network network(quietProfile(), 5);
   Instant last;
   for (int i = 0; i < 1000; ++i) {
-    std::vector<Instant> arrivals = network.route(1, 2, at(i / 10));
+    std::vector<Instant> arrivals = network.route(1, 2, 0, at(i / 10));
     ASSERT_EQ(arrivals.size(), 1u);
     EXPECT_GE(arrivals[0], last);
     EXPECT_GE(arrivals[0], at(i / 10) + Duration::milliseconds(1));
@@ -115,16 +116,35 @@ TEST(Network, LinksAreFifoWithoutReordering) {
   }
 }
 
+TEST(Network, ReorderingCrossesConnectionsButNeverOneConnection) {
+  Profile profile = quietProfile();
+  profile[FaultFamily::REORDER] = FamilySettings{true, 0.5, Duration::milliseconds(50)};
+  Network network(profile, 3);
+  std::map<uint64_t, Instant> last;
+  bool crossed = false;
+  Instant latest;
+  for (int i = 0; i < 2000; ++i) {
+    uint64_t channel = static_cast<uint64_t>(i % 3);
+    Instant arrival = network.route(1, 2, channel, at(i))[0];
+    EXPECT_GE(arrival, last[channel]);
+    crossed = crossed || arrival < latest;
+    if (arrival > latest) latest = arrival;
+    last[channel] = arrival;
+  }
+  EXPECT_TRUE(crossed);
+  EXPECT_GT(network.counters().reordered, 800u);
+}
+
 TEST(Network, CutsAreDirectedAndHeal) {
   Network network(quietProfile(), 5);
   network.cut(1, 2);
-  EXPECT_TRUE(network.route(1, 2, at(0)).empty());
-  EXPECT_EQ(network.route(2, 1, at(0)).size(), 1u);
+  EXPECT_TRUE(network.route(1, 2, 0, at(0)).empty());
+  EXPECT_EQ(network.route(2, 1, 0, at(0)).size(), 1u);
   network.isolate(3, {1, 2, 3});
-  EXPECT_TRUE(network.route(3, 1, at(0)).empty());
-  EXPECT_TRUE(network.route(2, 3, at(0)).empty());
+  EXPECT_TRUE(network.route(3, 1, 0, at(0)).empty());
+  EXPECT_TRUE(network.route(2, 3, 0, at(0)).empty());
   network.healAll();
-  EXPECT_EQ(network.route(1, 2, at(0)).size(), 1u);
+  EXPECT_EQ(network.route(1, 2, 0, at(0)).size(), 1u);
   EXPECT_EQ(network.counters().cut, 3u);
 }
 
@@ -135,7 +155,7 @@ TEST(Network, DropAndDuplicateFollowTheProfileUntilCalmed) {
   Network network(profile, 9);
   size_t copies = 0;
   for (int i = 0; i < 10'000; ++i)
-    copies += network.route(1, 2, at(0)).size();
+    copies += network.route(1, 2, 0, at(0)).size();
   EXPECT_GT(network.counters().dropped, 1'800u);
   EXPECT_LT(network.counters().dropped, 2'200u);
   EXPECT_GT(network.counters().duplicated, 700u);
@@ -143,7 +163,7 @@ TEST(Network, DropAndDuplicateFollowTheProfileUntilCalmed) {
   network.calm();
   uint64_t droppedBefore = network.counters().dropped;
   for (int i = 0; i < 1000; ++i)
-    EXPECT_EQ(network.route(1, 2, at(1)).size(), 1u);
+    EXPECT_EQ(network.route(1, 2, 0, at(1)).size(), 1u);
   EXPECT_EQ(network.counters().dropped, droppedBefore);
 }
 
