@@ -30,6 +30,12 @@ void CheckedAgent::crash(const agent::AgentConfig& config) {
   worker_.restarted();
 }
 
+void CheckedAgent::crash(const agent::AgentConfig& config, const agent::StoreSnapshot& survivor) {
+  agent_ = std::make_unique<agent::Agent>(config);
+  session_ = AgentChecker{};
+  worker_.restarted(survivor);
+}
+
 std::optional<Instant> CheckedAgent::nextDeadline() const {
   KJ_IF_MAYBE (deadline, agent_->nextDeadline()) {
     return *deadline;

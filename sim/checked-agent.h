@@ -27,6 +27,8 @@ class CheckedAgent {
   // The agent's process died: its memory, executor operations and sends in flight are gone; the
   // store survives. A new core is built with `config`; the caller steps Start with store().
   void crash(const agent::AgentConfig& config);
+  // The same, for a shell whose store lost the writes not yet synced: `survivor` is what is left.
+  void crash(const agent::AgentConfig& config, const agent::StoreSnapshot& survivor);
 
   // The task store as the Persist effects left it.
   const agent::StoreSnapshot& store() const { return worker_.store(); }

@@ -22,6 +22,17 @@ void WorkerChecker::restarted() {
   sendGeneration_ = 0;
 }
 
+void WorkerChecker::restarted(const agent::StoreSnapshot& survivor) {
+  restarted();
+  store_ = survivor;
+  lastState_.clear();
+  lastDesired_.clear();
+  for (const auto& [id, record] : survivor) {
+    if (record.status.has_value()) lastState_[id] = record.status->state;
+    lastDesired_[id] = record.task.desiredState;
+  }
+}
+
 void WorkerChecker::observe(Instant now, const Input& input, const std::vector<Effect>& effects,
                             const AgentState& state) {
   observeInput(input);

@@ -32,6 +32,10 @@ class WorkerChecker {
   // The agent crashed and is about to start again from store(): its executor operations and
   // status sends in flight are gone; what the node's executor holds is not.
   void restarted();
+  // The same, for a store that lost the writes not yet synced when the process died: the mirror
+  // becomes `survivor`, and the per-task history restarts from it (a status that was never
+  // synced was never revealed either, so memory may come back below it).
+  void restarted(const agent::StoreSnapshot& survivor);
 
   // The store as the Persist effects so far made it.
   const agent::StoreSnapshot& store() const { return store_; }

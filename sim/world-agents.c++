@@ -1,0 +1,306 @@
+// The agents' side of the simulated cluster: each agent core behind a small shell that does what
+// the production shell will do — executes effects in order with group commit (effects after a
+// Persist wait for its sync), keeps one connection per session generation, matches answers to
+// the calls it made, and runs executor calls on the node's simulated executor.
+#include <cctype>
+
+#include "core/format.h"
+#include "sim/world-impl.h"
+
+namespace swarmlet::sim {
+
+using swarmlet::format;
+namespace {
+
+// A violation's rule: its text without numbers, so that --shrink can tell "the same invariant"
+// from one run to the next.
+std::string ruleOf(const std::string& prefix, const std::string& message) {
+  std::string rule = prefix;
+  for (char c : message) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (rule.empty() || rule.back() != '#') rule += '#';
+    } else {
+      rule += c;
+    }
+    if (rule.size() >= 100) break;
+  }
+  return rule;
+}
+
+}  // namespace
+
+uint64_t World::channelOf(const AgentHost& agent, Generation generation) const {
+  return (static_cast<uint64_t>(agent.index + 1) << 40) ^ (agent.incarnation << 24) ^ generation;
+}
+
+bool World::sessionOpenInCore(const AgentHost& agent, Generation generation) const {
+  const agent::AgentState& state = agent.core->state();
+  return state.phase == agent::AgentPhase::RUNNING && state.session.generation == generation &&
+         state.session.phase != agent::SessionPhase::DELAYING;
+}
+
+void World::startAgent(AgentHost& agent, bool restart) {
+  agent.incarnation++;
+  agent::AgentConfig config{
+      Prng::deriveSeed(config_.seed, 100 + agent.index * 1'000 + agent.incarnation)};
+  if (!agent.core) {
+    agent.core = std::make_unique<CheckedAgent>(config);
+  } else {
+    agent.core->crash(config, agent.durable);
+  }
+  agent.alive = true;
+  agent::Start start;
+  start.description = NodeDescription{agent.node.value, "linux/amd64", 2000, int64_t{1} << 32, {}};
+  start.managers = agent.savedManagers;
+  if (start.managers.empty()) start.managers.push_back(Peer{NodeId{}, managers_[0].peer.address});
+  start.store = agent.durable;
+  spanEnd(agent.node.value, "down", restart ? "crashed" : "");
+  stepAgent(agent, start);
+}
+
+void World::stepAgent(AgentHost& agent, const agent::Input& input) {
+  if (stopped()) return;
+  size_t violationsBefore = agent.core->violations().size();
+  std::vector<agent::Effect> effects = agent.core->step(queue_.now(), input);
+  result_.stats.steps++;
+  std::vector<std::string> lines;
+  if (sink_) {
+    for (const agent::Effect& effect : effects)
+      lines.push_back(format(effect));
+  }
+  record(agent.node.value, format(input), lines, HashChain::digest(format(agent.core->state())));
+  if (agent.core->violations().size() > violationsBefore) {
+    const std::string& first = agent.core->violations()[violationsBefore];
+    violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
+    return;
+  }
+  for (agent::Effect& effect : effects)
+    agent.pipeline.push_back(std::move(effect));
+  pumpAgent(agent);
+  wakeAgentLater(agent);
+}
+
+void World::wakeAgentLater(AgentHost& agent) {
+  std::optional<Instant> deadline = agent.core->nextDeadline();
+  if (!deadline.has_value()) {
+    agent.wakeAt.reset();
+    return;
+  }
+  if (agent.wakeAt == deadline) return;
+  agent.wakeAt = deadline;
+  schedule(*deadline, AgentWake{agent.index, agent.incarnation});
+}
+
+// Group commit: consecutive Persist effects become one sync; everything after them waits.
+void World::pumpAgent(AgentHost& agent) {
+  while (agent.alive && !agent.syncing && !agent.pipeline.empty()) {
+    agent::Effect effect = std::move(agent.pipeline.front());
+    agent.pipeline.pop_front();
+    if (auto* persist = std::get_if<agent::Persist>(&effect)) {
+      agent.staged.insert(agent.staged.end(), persist->ops.begin(), persist->ops.end());
+      while (!agent.pipeline.empty() &&
+             std::holds_alternative<agent::Persist>(agent.pipeline.front())) {
+        const auto& next = std::get<agent::Persist>(agent.pipeline.front());
+        agent.staged.insert(agent.staged.end(), next.ops.begin(), next.ops.end());
+        agent.pipeline.pop_front();
+      }
+      agent.syncing = true;
+      Duration sync =
+          Duration::microseconds(200) + world_.uniformDuration(Duration::milliseconds(3));
+      schedule(queue_.now() + sync, AgentSynced{agent.index, agent.incarnation});
+      return;
+    }
+    executeAgentEffect(agent, effect);
+  }
+}
+
+void World::executeAgentEffect(AgentHost& agent, const agent::Effect& effect) {
+  Instant now = queue_.now();
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, agent::OpenSession>) {
+          uint32_t manager = 0;
+          for (const ManagerHost& m : managers_) {
+            if (m.peer.address == e.manager.address) manager = m.index;
+          }
+          agent.connection = Connection{e.generation, manager, {}, {}, {}, {}, true};
+          sendToManager(agent, OpenSessionCall{agent.node, e.previousSessionId, e.description});
+        } else if constexpr (std::is_same_v<E, agent::CloseSession>) {
+          if (!agent.connection.has_value() || agent.connection->generation != e.generation) return;
+          if (!agent.connection->sessionId.empty()) {
+            sendToManager(agent, ClosedNotice{agent.node, agent.connection->sessionId});
+          }
+          network_.closeChannel(channelOf(agent, e.generation));
+          agent.connection.reset();
+          spanEnd(agent.node.value, "session");
+          if (e.reason == agent::CloseReason::FAILURE) result_.stats.sessionFailures++;
+        } else if constexpr (std::is_same_v<E, agent::SendHeartbeat>) {
+          agent.connection->heartbeatSentAt = now;
+          sendToManager(agent, HeartbeatCall{agent.node, e.sessionId});
+        } else if constexpr (std::is_same_v<E, agent::DescribeNode>) {
+          schedule(now + Duration::milliseconds(1),
+                   DescribeFinished{agent.index, agent.incarnation, e.request});
+        } else if constexpr (std::is_same_v<E, agent::PersistManagers>) {
+          agent.savedManagers = e.managers;
+        } else if constexpr (std::is_same_v<E, agent::ExecutorOperation>) {
+          startOperation(agent, e);
+        } else if constexpr (std::is_same_v<E, agent::CancelOperation>) {
+          auto it = agent.operations.find(e.taskId);
+          if (it == agent.operations.end() || it->second.first != e.operation) return;
+          Duration delay =
+              Duration::microseconds(100) + world_.uniformDuration(Duration::milliseconds(1));
+          schedule(
+              now + delay,
+              ExecutorFinished{agent.index, agent.incarnation, e.taskId, e.operation,
+                               agent::ExecutorResult{agent::ErrorClass::CANCELED, {}, "canceled"}});
+        } else if constexpr (std::is_same_v<E, agent::UpdateDependencies>) {
+          for (const Secret& s : e.secretsAdded)
+            agent.secrets.insert(s.id);
+          for (const SecretId& s : e.secretsRemoved)
+            agent.secrets.erase(s);
+          for (const Config& c : e.configsAdded)
+            agent.configs.insert(c.id);
+          for (const ConfigId& c : e.configsRemoved)
+            agent.configs.erase(c);
+        } else if constexpr (std::is_same_v<E, agent::SendStatuses>) {
+          agent.connection->statusBatch = e.batch;
+          agent.connection->statusSentAt = now;
+          result_.stats.statusesSent += e.updates.size();
+          sendToManager(agent, StatusesCall{agent.node, e.sessionId, e.batch, e.updates});
+        } else if constexpr (std::is_same_v<E, agent::ResyncAssignments>) {
+          sendToManager(agent, ResyncCall{agent.node, e.sessionId});
+        } else if constexpr (std::is_same_v<E, agent::SignalLeft>) {
+          schedule(now, AgentStopRequest{agent.index, agent.incarnation});
+        } else if constexpr (std::is_same_v<E, agent::AgentStopped>) {
+          agent.gone = true;
+          if (!e.error.empty())
+            violation("agent: stopped with an error", agent.node.value + ": " + e.error);
+        }
+      },
+      effect);
+}
+
+void World::sendToManager(AgentHost& agent, ToManagerMessage message) {
+  KJ_ASSERT(agent.connection.has_value(), "a session call without a connection");
+  const Connection& connection = *agent.connection;
+  const ManagerHost& manager = managers_[connection.manager];
+  for (Instant at : network_.route(agent.host, manager.host,
+                                   channelOf(agent, connection.generation), queue_.now())) {
+    schedule(at, ArriveAtManager{manager.index, agent.index, agent.incarnation,
+                                 connection.generation, false, message});
+  }
+}
+
+void World::onArriveAtAgent(const ArriveAtAgent& arrival) {
+  AgentHost& agent = agents_[arrival.agent];
+  if (!agent.alive || agent.gone || arrival.incarnation != agent.incarnation) return;
+  if (!agent.connection.has_value() || agent.connection->generation != arrival.generation) return;
+  Connection& connection = *agent.connection;
+  Generation generation = arrival.generation;
+  Instant now = queue_.now();
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, SessionReply>) {
+          if (!connection.opening) return;
+          connection.opening = false;
+          if (m.error.has_value()) {
+            stepAgent(agent, agent::SessionFailed{generation, *m.error});
+            return;
+          }
+          connection.sessionId = m.sessionId;
+          result_.stats.registrations++;
+          spanBegin(agent.node.value, "session");
+          stepAgent(agent, agent::SessionOpened{generation, m.sessionId, m.message});
+        } else if constexpr (std::is_same_v<M, HeartbeatReply>) {
+          if (!connection.heartbeatSentAt.has_value()) return;
+          result_.stats.heartbeatRoundTrips.push_back(now - *connection.heartbeatSentAt);
+          connection.heartbeatSentAt.reset();
+          if (m.error.has_value()) {
+            stepAgent(agent, agent::HeartbeatFailed{generation, *m.error});
+          } else {
+            stepAgent(agent, agent::HeartbeatAcked{generation, m.period});
+          }
+        } else if constexpr (std::is_same_v<M, StatusesReply>) {
+          if (connection.statusBatch != m.batch) return;
+          result_.stats.statusLatencies.push_back(now - *connection.statusSentAt);
+          connection.statusBatch.reset();
+          if (m.error.has_value()) {
+            stepAgent(agent, agent::StatusesFailed{generation, m.batch, *m.error});
+          } else {
+            stepAgent(agent, agent::StatusesAcked{generation, m.batch});
+          }
+        } else if constexpr (std::is_same_v<M, SessionPush>) {
+          if (connection.sessionId.empty() || connection.sessionId != m.sessionId) return;
+          stepAgent(agent, agent::SessionMessageReceived{generation, m.message});
+        } else if constexpr (std::is_same_v<M, AssignmentsPush>) {
+          if (connection.sessionId.empty() || connection.sessionId != m.sessionId) return;
+          result_.stats.assignmentsSent++;
+          stepAgent(agent, agent::AssignmentsReceived{generation, m.message});
+        } else if constexpr (std::is_same_v<M, SessionEnd>) {
+          if (connection.sessionId != m.sessionId) return;
+          if (!sessionOpenInCore(agent, generation)) return;
+          stepAgent(agent, agent::SessionFailed{generation, m.error});
+        }
+      },
+      arrival.message);
+}
+
+void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& operation) {
+  if (operation.call == agent::ExecutorCall::PREPARE) {
+    const auto& tasks = agent.core->state().worker.tasks;
+    auto it = tasks.find(operation.taskId);
+    if (it != tasks.end()) {
+      for (const SecretId& secret : it->second.task.spec.secrets) {
+        if (agent.secrets.count(secret) == 0) {
+          violation("agent: a task prepared before its secret was installed",
+                    agent.node.value + ": " + operation.taskId.value + " prepared without secret " +
+                        secret.value);
+        }
+      }
+    }
+  }
+  agent.operations[operation.taskId] = {operation.operation, operation.call};
+  CallOutcome outcome = agent.executor->begin(queue_.now(), operation.taskId, operation.call);
+  if (!outcome.at.has_value()) return;  // a WAIT on a process that runs on
+  schedule(*outcome.at, ExecutorFinished{agent.index, agent.incarnation, operation.taskId,
+                                         operation.operation, outcome.result});
+}
+
+void World::onExecutorFinished(const ExecutorFinished& finished) {
+  AgentHost& agent = agents_[finished.agent];
+  if (!agent.alive || agent.gone || finished.incarnation != agent.incarnation) return;
+  auto it = agent.operations.find(finished.task);
+  if (it == agent.operations.end() || it->second.first != finished.operation) return;
+  agent.operations.erase(it);
+  stepAgent(agent, agent::ExecutorDone{finished.task, finished.operation, finished.result});
+}
+
+void World::crashAgent(AgentHost& agent) {
+  if (!agent.alive || agent.gone) return;
+  // The process dies: the kernel resets its connections, memory and unsynced writes are lost.
+  if (agent.connection.has_value() && !agent.connection->sessionId.empty()) {
+    sendToManager(agent, ClosedNotice{agent.node, agent.connection->sessionId});
+  }
+  spanEnd(agent.node.value, "session");
+  spanBegin(agent.node.value, "down");
+  agent.alive = false;
+  agent.connection.reset();
+  agent.pipeline.clear();
+  agent.staged.clear();
+  agent.syncing = false;
+  agent.operations.clear();
+  agent.wakeAt.reset();
+}
+
+// The transport noticed the connection is gone (a reset, the leader lost).
+void World::dropConnection(AgentHost& agent, const std::string& why) {
+  if (!agent.alive || agent.gone || !agent.connection.has_value()) return;
+  Generation generation = agent.connection->generation;
+  if (!sessionOpenInCore(agent, generation)) return;
+  agent.connection->opening = false;
+  stepAgent(agent, agent::SessionFailed{generation, RpcError{ErrorCode::UNAVAILABLE, why}});
+}
+
+}  // namespace swarmlet::sim

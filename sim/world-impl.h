@@ -1,0 +1,299 @@
+// The inside of sim/world.h: hosts, messages and the event loop. Only the world's own .c++ files
+// include this header.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/agent/agent.h"
+#include "core/manager/manager.h"
+#include "core/prng.h"
+#include "sim/checked-agent.h"
+#include "sim/cluster-store.h"
+#include "sim/event-queue.h"
+#include "sim/executor-model.h"
+#include "sim/hash-chain.h"
+#include "sim/manager-checker.h"
+#include "sim/world.h"
+
+namespace swarmlet::sim {
+
+// --- Messages on the simulated network ------------------------------------------------------
+
+// From an agent's shell to a manager (forwarded to the leader by a follower).
+struct OpenSessionCall {
+  NodeId node;
+  SessionId previousSessionId;
+  NodeDescription description;
+};
+struct HeartbeatCall {
+  NodeId node;
+  SessionId sessionId;
+};
+struct StatusesCall {
+  NodeId node;
+  SessionId sessionId;
+  BatchId batch = 0;
+  std::vector<TaskStatusUpdate> updates;
+};
+struct ResyncCall {
+  NodeId node;
+  SessionId sessionId;
+};
+struct ClosedNotice {
+  NodeId node;
+  SessionId sessionId;
+};
+using ToManagerMessage =
+    std::variant<OpenSessionCall, HeartbeatCall, StatusesCall, ResyncCall, ClosedNotice>;
+
+// From the leader back to an agent's shell.
+struct SessionReply {
+  SessionId sessionId;
+  SessionMessage message;
+  std::optional<RpcError> error;
+};
+struct HeartbeatReply {
+  Duration period;
+  std::optional<RpcError> error;
+};
+struct StatusesReply {
+  BatchId batch = 0;
+  std::optional<RpcError> error;
+};
+struct SessionPush {
+  SessionId sessionId;
+  SessionMessage message;
+};
+struct AssignmentsPush {
+  SessionId sessionId;
+  AssignmentsMessage message;
+};
+struct SessionEnd {
+  SessionId sessionId;
+  RpcError error;
+};
+using ToAgentMessage = std::variant<SessionReply, HeartbeatReply, StatusesReply, SessionPush,
+                                    AssignmentsPush, SessionEnd>;
+
+// --- Events ----------------------------------------------------------------------------------
+
+struct AgentWake {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+};
+struct ManagerWake {
+  uint32_t manager = 0;
+  uint64_t incarnation = 0;
+};
+struct ArriveAtManager {
+  uint32_t manager = 0;  // the manager the agent dialled
+  uint32_t agent = 0;
+  uint64_t agentIncarnation = 0;
+  Generation generation = 0;
+  bool forwarded = false;  // already passed through a follower
+  ToManagerMessage message;
+};
+struct ArriveAtAgent {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+  Generation generation = 0;
+  ToAgentMessage message;
+};
+struct ExecutorFinished {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+  TaskId task;
+  agent::OperationId operation = 0;
+  agent::ExecutorResult result;
+};
+struct DescribeFinished {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+  RequestId request = 0;
+};
+struct AgentSynced {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+};
+struct ManagerCommitted {
+  uint32_t manager = 0;
+  uint64_t incarnation = 0;
+};
+struct Replicated {
+  uint64_t term = 0;
+  uint64_t upTo = 0;  // replicate the leader's writes up to this sequence number
+};
+struct FaultBegins {
+  Fault fault;
+};
+struct FaultEnds {
+  Fault fault;
+};
+struct ElectLeader {
+  uint64_t term = 0;
+};
+struct WorkloadStep {};
+// The node stops its agent (after it left the cluster).
+struct AgentStopRequest {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+};
+struct HealBegins {};
+struct RunEnds {};
+using WorldEvent =
+    std::variant<AgentWake, ManagerWake, ArriveAtManager, ArriveAtAgent, ExecutorFinished,
+                 DescribeFinished, AgentSynced, ManagerCommitted, Replicated, FaultBegins,
+                 FaultEnds, ElectLeader, WorkloadStep, AgentStopRequest, HealBegins, RunEnds>;
+
+// --- Hosts -----------------------------------------------------------------------------------
+
+struct Connection {
+  Generation generation = 0;
+  uint32_t manager = 0;  // the manager dialled
+  SessionId sessionId;   // empty until the session opened
+  std::optional<Instant> heartbeatSentAt;
+  std::optional<BatchId> statusBatch;
+  std::optional<Instant> statusSentAt;
+  bool opening = false;
+};
+
+struct AgentHost {
+  uint32_t index = 0;
+  HostId host = 0;
+  NodeId node;
+  std::unique_ptr<CheckedAgent> core;
+  bool alive = true;
+  bool gone = false;  // left the cluster (or stopped): not coming back
+  uint64_t incarnation = 0;
+  std::optional<Instant> wakeAt;
+  std::optional<Connection> connection;
+  // The shell's write path: effects wait behind a sync in progress (group commit).
+  std::deque<agent::Effect> pipeline;
+  bool syncing = false;
+  std::vector<agent::StoreOp> staged;
+  agent::StoreSnapshot durable;
+  std::vector<Peer> savedManagers;
+  std::unique_ptr<ExecutorModel> executor;
+  std::map<TaskId, std::pair<agent::OperationId, agent::ExecutorCall>> operations;
+  std::set<SecretId> secrets;
+  std::set<ConfigId> configs;
+  bool leaving = false;
+};
+
+struct PendingCall {
+  uint32_t agent = 0;
+  uint64_t agentIncarnation = 0;
+  Generation generation = 0;
+  uint32_t via = 0;  // the manager the agent dialled
+  BatchId batch = 0;
+};
+
+struct ManagerHost {
+  uint32_t index = 0;
+  HostId host = 0;
+  Peer peer;
+  bool alive = true;
+  uint64_t incarnation = 0;
+  std::unique_ptr<manager::Manager> core;  // only on the leader
+  std::unique_ptr<ManagerChecker> checker;
+  std::optional<Instant> wakeAt;
+  RequestId nextRequest = 0;
+  std::map<RequestId, PendingCall> calls;
+  // The open session stream of each node, for the manager's pushes.
+  std::map<NodeId, PendingCall> streams;
+  std::map<RequestId, manager::ControlOperation> controls;
+  std::deque<manager::Effect> pipeline;
+  bool committing = false;
+  std::vector<manager::Write> staged;
+};
+
+class World {
+ public:
+  World(const WorldConfig& config, const EventSink& sink);
+  RunResult run();
+
+ private:
+  // world.c++: the loop, time, records, liveness.
+  void schedule(Instant at, WorldEvent event) { queue_.push(at, std::move(event)); }
+  void dispatch(const WorldEvent& event);
+  void record(const std::string& host, std::string what, const std::vector<std::string>& effects,
+              uint64_t stateDigest);
+  void violation(const std::string& rule, const std::string& message);
+  void checkLiveness();
+  bool stopped() const { return !result_.passed || finished_; }
+
+  // world-agents.c++: the agents' shells.
+  void startAgent(AgentHost& agent, bool restart);
+  void stepAgent(AgentHost& agent, const agent::Input& input);
+  void pumpAgent(AgentHost& agent);
+  void executeAgentEffect(AgentHost& agent, const agent::Effect& effect);
+  void sendToManager(AgentHost& agent, ToManagerMessage message);
+  void onArriveAtAgent(const ArriveAtAgent& arrival);
+  void onExecutorFinished(const ExecutorFinished& finished);
+  void startOperation(AgentHost& agent, const agent::ExecutorOperation& operation);
+  void crashAgent(AgentHost& agent);
+  void dropConnection(AgentHost& agent, const std::string& why);
+  bool sessionOpenInCore(const AgentHost& agent, Generation generation) const;
+  uint64_t channelOf(const AgentHost& agent, Generation generation) const;
+  void wakeAgentLater(AgentHost& agent);
+
+  // world-managers.c++: the managers' shells, the replicated store, leadership.
+  void startLeader(uint32_t index);
+  void stepManager(ManagerHost& manager, const manager::Input& input);
+  void pumpManager(ManagerHost& manager);
+  void executeManagerEffect(ManagerHost& manager, const manager::Effect& effect);
+  void onArriveAtManager(const ArriveAtManager& arrival);
+  void replyToAgent(ManagerHost& leader, const PendingCall& call, ToAgentMessage message);
+  void pushToNode(ManagerHost& leader, const NodeId& node, ToAgentMessage message);
+  void loseLeader(const std::string& why, bool crashed);
+  void onElectLeader(const ElectLeader& elect);
+  void wakeManagerLater(ManagerHost& manager);
+  void control(manager::ControlOperation operation);
+  void crashManager(ManagerHost& manager);
+  void breakSessionsVia(std::optional<uint32_t> manager, const std::string& why);
+
+  // world-faults.c++: faults and workload.
+  void beginFault(const Fault& fault);
+  void endFault(const Fault& fault);
+  void workloadStep();
+  void heal();
+  void applyPartitions();
+  void spanBegin(const std::string& host, const std::string& kind);
+  void spanEnd(const std::string& host, const std::string& kind, const std::string& label = "");
+
+  WorldConfig config_;
+  EventSink sink_;
+  Profile profile_;
+  std::vector<Fault> schedule_;
+  EventQueue<WorldEvent> queue_;
+  Network network_;
+  Prng workload_;
+  Prng world_;
+  std::vector<ManagerHost> managers_;
+  std::vector<AgentHost> agents_;
+  std::optional<uint32_t> leader_;
+  uint64_t term_ = 0;
+  // The replicated cluster store: what a new leader starts from. Writes of the current leader
+  // reach it after a replication lag; a leader lost before then loses them.
+  manager::ClusterState replicatedStore_;
+  std::deque<std::pair<uint64_t, std::vector<manager::Write>>> unreplicated_;
+  uint64_t writeSequence_ = 0;
+  std::vector<ServiceId> services_;
+  RequestId nextControl_ = 0;
+  bool healing_ = false;
+  bool finished_ = false;
+  HashChain chain_;
+  RunResult result_;
+  std::map<std::string, Instant> openSpans_;
+  std::vector<Fault> activePartitions_;
+  std::optional<SecretId> secret_;
+};
+
+}  // namespace swarmlet::sim

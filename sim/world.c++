@@ -1,0 +1,249 @@
+// The event loop of the simulated cluster, its records (hash chain, trace) and the liveness
+// checks at the end of a run.
+#include "sim/world.h"
+
+#include <chrono>
+
+#include "core/format.h"
+#include "sim/world-impl.h"
+
+namespace swarmlet::sim {
+
+using swarmlet::format;
+namespace {
+
+// Independent PRNG streams of a run (Prng::deriveSeed(seed, stream)).
+constexpr uint64_t NETWORK_STREAM = 1;
+constexpr uint64_t WORKLOAD_STREAM = 2;
+constexpr uint64_t WORLD_STREAM = 3;
+
+Profile profileFor(const WorldConfig& config) {
+  Profile profile = drawProfile(config.seed, config.faults);
+  for (FaultFamily family : config.disabledFamilies)
+    profile[family] = FamilySettings{};
+  return profile;
+}
+
+}  // namespace
+
+RunResult runWorld(const WorldConfig& config, const EventSink& sink) {
+  World world(config, sink);
+  return world.run();
+}
+
+World::World(const WorldConfig& config, const EventSink& sink)
+    : config_(config),
+      sink_(sink),
+      profile_(profileFor(config)),
+      schedule_(config.schedule.has_value()
+                    ? *config.schedule
+                    : drawFaultSchedule(config.seed, profile_, config.duration, config.agents,
+                                        config.managers)),
+      network_(profile_, Prng::deriveSeed(config.seed, NETWORK_STREAM)),
+      workload_(Prng::deriveSeed(config.seed, WORKLOAD_STREAM)),
+      world_(Prng::deriveSeed(config.seed, WORLD_STREAM)) {
+  KJ_REQUIRE(config.managers >= 1 && config.agents >= 1, "a cluster needs a manager and an agent");
+  for (uint32_t i = 0; i < config.managers; ++i) {
+    ManagerHost host;
+    host.index = i;
+    host.host = i;
+    host.peer =
+        Peer{NodeId{"manager-" + std::to_string(i)}, "10.0.0." + std::to_string(i + 1) + ":4242"};
+    managers_.push_back(std::move(host));
+  }
+  for (uint32_t i = 0; i < config.agents; ++i) {
+    AgentHost host;
+    host.index = i;
+    host.host = config.managers + i;
+    host.node = NodeId{"node-" + std::to_string(i)};
+    host.executor =
+        std::make_unique<ExecutorModel>(profile_, Prng::deriveSeed(config.seed, 10'000 + i));
+    agents_.push_back(std::move(host));
+  }
+  result_.profile = profile_;
+  result_.schedule = schedule_;
+}
+
+RunResult World::run() {
+  auto started = std::chrono::steady_clock::now();
+  startLeader(0);
+  for (AgentHost& agent : agents_) {
+    Instant at = Instant::origin() + world_.uniformDuration(Duration::seconds(1));
+    schedule(at, AgentWake{agent.index, 0});
+  }
+  schedule(Instant::origin() + Duration::milliseconds(500), WorkloadStep{});
+  for (const Fault& fault : schedule_)
+    schedule(fault.at, FaultBegins{fault});
+  schedule(Instant::origin() + config_.duration, HealBegins{});
+  schedule(Instant::origin() + config_.duration + config_.healPeriod, RunEnds{});
+  while (!queue_.empty() && !stopped()) {
+    auto entry = queue_.pop();
+    result_.stats.events++;
+    dispatch(entry.payload);
+  }
+  result_.simulated = queue_.now() - Instant::origin();
+  result_.traceHash = chain_.value();
+  result_.stats.network = network_.counters();
+  for (const auto& [key, begin] : openSpans_) {
+    size_t space = key.find(' ');
+    result_.timeline.push_back(
+        Span{key.substr(0, space), key.substr(space + 1), begin, queue_.now(), ""});
+  }
+  result_.wallSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result_;
+}
+
+void World::dispatch(const WorldEvent& event) {
+  std::visit(
+      [this](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, AgentWake>) {
+          AgentHost& agent = agents_[e.agent];
+          if (e.incarnation == 0 && !agent.core) {
+            startAgent(agent, false);
+          } else if (agent.alive && agent.core && e.incarnation == agent.incarnation &&
+                     agent.wakeAt == queue_.now()) {
+            agent.wakeAt.reset();
+            stepAgent(agent, agent::Tick{});
+          }
+        } else if constexpr (std::is_same_v<E, ManagerWake>) {
+          ManagerHost& manager = managers_[e.manager];
+          if (manager.alive && manager.core && e.incarnation == manager.incarnation &&
+              manager.wakeAt == queue_.now()) {
+            manager.wakeAt.reset();
+            stepManager(manager, manager::Tick{});
+          }
+        } else if constexpr (std::is_same_v<E, ArriveAtManager>) {
+          onArriveAtManager(e);
+        } else if constexpr (std::is_same_v<E, ArriveAtAgent>) {
+          onArriveAtAgent(e);
+        } else if constexpr (std::is_same_v<E, ExecutorFinished>) {
+          onExecutorFinished(e);
+        } else if constexpr (std::is_same_v<E, DescribeFinished>) {
+          AgentHost& agent = agents_[e.agent];
+          if (agent.alive && e.incarnation == agent.incarnation) {
+            NodeDescription description{
+                agent.node.value, "linux/amd64", 2000, int64_t{1} << 32, {}};
+            stepAgent(agent, agent::NodeDescribed{e.request, description});
+          }
+        } else if constexpr (std::is_same_v<E, AgentSynced>) {
+          AgentHost& agent = agents_[e.agent];
+          if (!agent.alive || e.incarnation != agent.incarnation) return;
+          for (const agent::StoreOp& op : agent.staged)
+            agent::applyStoreOp(agent.durable, op);
+          agent.staged.clear();
+          agent.syncing = false;
+          pumpAgent(agent);
+        } else if constexpr (std::is_same_v<E, ManagerCommitted>) {
+          ManagerHost& manager = managers_[e.manager];
+          if (!manager.alive || e.incarnation != manager.incarnation) return;
+          unreplicated_.emplace_back(++writeSequence_, std::move(manager.staged));
+          manager.staged.clear();
+          Duration lag =
+              Duration::milliseconds(1) + world_.uniformDuration(Duration::milliseconds(50));
+          schedule(queue_.now() + lag, Replicated{term_, writeSequence_});
+          manager.committing = false;
+          pumpManager(manager);
+        } else if constexpr (std::is_same_v<E, Replicated>) {
+          if (e.term != term_) return;  // that leader's unreplicated writes were lost
+          while (!unreplicated_.empty() && unreplicated_.front().first <= e.upTo) {
+            for (const manager::Write& write : unreplicated_.front().second) {
+              applyWrite(replicatedStore_, write);
+            }
+            unreplicated_.pop_front();
+          }
+        } else if constexpr (std::is_same_v<E, FaultBegins>) {
+          beginFault(e.fault);
+        } else if constexpr (std::is_same_v<E, FaultEnds>) {
+          endFault(e.fault);
+        } else if constexpr (std::is_same_v<E, ElectLeader>) {
+          onElectLeader(e);
+        } else if constexpr (std::is_same_v<E, WorkloadStep>) {
+          workloadStep();
+        } else if constexpr (std::is_same_v<E, AgentStopRequest>) {
+          AgentHost& agent = agents_[e.agent];
+          if (agent.alive && !agent.gone && e.incarnation == agent.incarnation) {
+            stepAgent(agent, agent::StopRequested{});
+          }
+        } else if constexpr (std::is_same_v<E, HealBegins>) {
+          heal();
+        } else if constexpr (std::is_same_v<E, RunEnds>) {
+          checkLiveness();
+          finished_ = true;
+        }
+      },
+      event);
+}
+
+void World::record(const std::string& host, std::string what,
+                   const std::vector<std::string>& effects, uint64_t stateDigest) {
+  uint64_t link = chain_.add(host + " " + what, stateDigest);
+  if (config_.recordChain) {
+    result_.chain.push_back(link);
+    result_.chainEvents.push_back(formatInstant(queue_.now()) + " " + host + " " + what);
+  }
+  if (sink_) {
+    sink_(EventRecord{chain_.length(), queue_.now(), host, std::move(what), effects, link});
+  }
+}
+
+void World::violation(const std::string& rule, const std::string& message) {
+  if (!result_.passed) return;
+  result_.passed = false;
+  result_.rule = rule;
+  result_.violation = message;
+  result_.violationAt = queue_.now();
+}
+
+void World::checkLiveness() {
+  if (!leader_.has_value()) {
+    violation("liveness: a leader", "no leader after the heal phase");
+    return;
+  }
+  const manager::ManagerState& cluster = managers_[*leader_].core->state();
+  std::set<NodeId> live;
+  for (const AgentHost& agent : agents_) {
+    if (agent.gone) continue;
+    live.insert(agent.node);
+    if (agent.core->state().session.phase != agent::SessionPhase::REGISTERED) {
+      violation("liveness: every live agent registered",
+                agent.node.value +
+                    " is not registered after the heal phase: " + format(agent.core->state()));
+      return;
+    }
+    for (const auto& [id, entry] : agent.core->state().worker.tasks) {
+      auto task = cluster.cluster.tasks.find(id);
+      if (!entry.assigned) continue;
+      if (task == cluster.cluster.tasks.end()) {
+        violation("liveness: the manager's view equals the agent's",
+                  agent.node.value + " runs " + id.value + " which the manager does not know");
+        return;
+      }
+      if (task->second.status.state != entry.task.status.state) {
+        violation("liveness: the manager's view equals the agent's",
+                  id.value + " on " + agent.node.value + " is " + format(entry.task.status.state) +
+                      " at the agent but " + format(task->second.status.state) + " at the manager");
+        return;
+      }
+    }
+  }
+  for (const auto& [id, service] : cluster.cluster.services) {
+    if (service.spec.mode != manager::ServiceMode::REPLICATED) continue;
+    int64_t running = 0;
+    for (const auto& [taskId, task] : cluster.cluster.tasks) {
+      if (task.serviceId == id && task.desiredState == TaskState::RUNNING &&
+          task.status.state == TaskState::RUNNING && live.count(task.nodeId) == 1) {
+        running++;
+      }
+    }
+    if (running != service.spec.replicas && !live.empty()) {
+      violation("liveness: every service at its desired count",
+                "service " + service.spec.name + " runs " + std::to_string(running) + " of " +
+                    std::to_string(service.spec.replicas) + " replicas on live nodes");
+      return;
+    }
+  }
+}
+
+}  // namespace swarmlet::sim

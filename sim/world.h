@@ -1,0 +1,98 @@
+// One simulated cluster: managers and agents driven by the real cores over a simulated network,
+// stores and executors, with faults injected from the run's seed and every invariant checked
+// after every event. A run is a pure function of its WorldConfig: the same config gives the same
+// events, the same hash chain and the same verdict.
+//
+// The world owns everything it simulates; not thread-safe (a sweep runs one world per thread).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "sim/fault-schedule.h"
+#include "sim/network.h"
+#include "sim/profile.h"
+
+namespace swarmlet::sim {
+
+struct WorldConfig {
+  uint64_t seed = 1;
+  uint32_t agents = 5;
+  uint32_t managers = 3;
+  uint32_t services = 2;
+  uint32_t replicas = 3;
+  // Simulated time with faults; a heal phase follows.
+  Duration duration = Duration::minutes(2);
+  FaultSelection faults;
+  // How long the heal phase may take before the liveness checks must hold.
+  Duration healPeriod = Duration::seconds(90);
+  // For shrinking and replays: a given fault schedule instead of the drawn one, and per-message
+  // fault families switched off.
+  std::optional<std::vector<Fault>> schedule;
+  std::vector<FaultFamily> disabledFamilies;
+  // Keep the per-event hash chain (for the determinism self-check).
+  bool recordChain = false;
+};
+
+// One event of the run as the trace and the log see it.
+struct EventRecord {
+  uint64_t index = 0;
+  Instant at;
+  std::string host;
+  std::string what;                  // the input (or world event), one line
+  std::vector<std::string> effects;  // one line each
+  uint64_t hash = 0;
+};
+
+struct RunStats {
+  uint64_t events = 0;
+  uint64_t steps = 0;
+  uint64_t registrations = 0;
+  uint64_t sessionFailures = 0;
+  uint64_t statusesSent = 0;
+  uint64_t assignmentsSent = 0;
+  uint64_t faultsApplied = 0;
+  uint64_t leaderChanges = 0;
+  NetworkCounters network;
+  std::vector<Duration> heartbeatRoundTrips;
+  std::vector<Duration> statusLatencies;
+};
+
+// A span on a node's timeline, for the report.
+struct Span {
+  std::string host;
+  std::string kind;  // "session", "down", "partition", "fault", "running-tasks"
+  Instant begin;
+  Instant end;
+  std::string label;
+};
+
+struct RunResult {
+  bool passed = true;
+  // The first violated invariant: its rule (stable across runs, compared by --shrink) and the
+  // whole message.
+  std::string rule;
+  std::string violation;
+  Instant violationAt;
+  uint64_t traceHash = 0;
+  Duration simulated;
+  double wallSeconds = 0;
+  Profile profile;
+  std::vector<Fault> schedule;
+  std::vector<uint64_t> chain;
+  std::vector<std::string> chainEvents;
+  RunStats stats;
+  std::vector<Span> timeline;
+};
+
+// Receives every event as it happens (trace file, log, report). Optional; slows the run.
+using EventSink = std::function<void(const EventRecord&)>;
+
+RunResult runWorld(const WorldConfig& config, const EventSink& sink = nullptr);
+
+}  // namespace swarmlet::sim
