@@ -90,10 +90,12 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
   }
   auto& queued = state_.batch.statuses;
   for (const TaskStatusUpdate& update : statuses.updates) {
-    if (tasks.count(update.taskId) == 0) continue;
+    // A task no agent was sent yet (a global task waiting for its node) has no status to report.
+    auto it = tasks.find(update.taskId);
+    if (it == tasks.end() || it->second.status.state < TaskState::ASSIGNED) continue;
     // Keep the highest state seen: a late lower one must not hide a higher one in the batch.
-    auto [it, inserted] = queued.try_emplace(update.taskId, update.status);
-    if (!inserted && update.status.state >= it->second.state) it->second = update.status;
+    auto [entry, inserted] = queued.try_emplace(update.taskId, update.status);
+    if (!inserted && update.status.state >= entry->second.state) entry->second = update.status;
   }
   state_.batch.statusCalls.emplace_back(statuses.request, statuses.node);
   queueForFlush();
@@ -113,10 +115,11 @@ void Manager::handleResync(const ResyncRequested& resync) {
 // is placed on it.
 void Manager::handleSessionClosed(const SessionClosed& closed) {
   if (checkSession(closed.node, closed.sessionId).has_value()) return;  // stale
+  setQuietUntil(closed.node, std::nullopt);  // before the stream that records it is reset
+  completesDue_.erase(closed.node);
   RegisteredNode& registered = state_.registry.at(closed.node);
   registered.stream = AssignmentStream{};
   registered.sentNodeInfo.reset();
-  setQuietUntil(closed.node, std::nullopt);
   setNodeStatus(closed.node, NodeStatus::DISCONNECTED, "node closed its session");
   onNodeChanged(closed.node);
 }
@@ -155,6 +158,17 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
           RpcError{ErrorCode::ABORTED, "superseded by a newer registration of the node"}});
       continue;
     }
+    if (!registration.resumedSessionId.empty() &&
+        checkSession(registration.node, registration.resumedSessionId).has_value()) {
+      // The session ended while the answer waited for the flush; a resume skipped the rate
+      // limit, so it cannot turn into a new registration here.
+      emitAfterCommit(SessionAnswer{registration.request,
+                                    registration.node,
+                                    {},
+                                    {},
+                                    RpcError{ErrorCode::INVALID_ARGUMENT, "session invalid"}});
+      continue;
+    }
     auto it = state_.cluster.nodes.find(registration.node);
     // A verified identity the store does not know yet joins the cluster as an active worker.
     NodeRecord node = it == state_.cluster.nodes.end() ? NodeRecord{} : it->second;
@@ -171,8 +185,8 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
 
 void Manager::answerRegistration(const PendingRegistration& registration) {
   RegisteredNode& registered = state_.registry[registration.node];
-  bool resumed = !registration.resumedSessionId.empty() &&
-                 registered.sessionId == registration.resumedSessionId;
+  bool resumed = !registration.resumedSessionId.empty();
+  KJ_ASSERT(!resumed || registered.sessionId == registration.resumedSessionId);
   if (!resumed) {
     endSession(registration.node, RpcError{ErrorCode::INVALID_ARGUMENT, "session replaced"});
     registered.sessionId = SessionId{drawId('k')};
@@ -196,6 +210,7 @@ void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
   auto it = state_.cluster.tasks.find(id);
   if (it == state_.cluster.tasks.end()) return;  // deleted since the call was accepted
   const Task& stored = it->second;
+  if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
   if (status.state < stored.status.state || status == stored.status) return;
   bool finished = isTerminal(status.state) && !isTerminal(stored.status.state);
   Task updated = stored;
@@ -256,10 +271,10 @@ void Manager::endSession(const NodeId& node, RpcError error) {
   auto it = state_.registry.find(node);
   if (it == state_.registry.end() || !it->second.stream.open) return;
   emitAfterCommit(EndSession{node, it->second.sessionId, std::move(error)});
+  setQuietUntil(node, std::nullopt);  // before the stream that records it is reset
+  completesDue_.erase(node);
   it->second.stream = AssignmentStream{};
   it->second.sentNodeInfo.reset();
-  setQuietUntil(node, std::nullopt);
-  completesDue_.erase(node);
 }
 
 }  // namespace swarmlet::manager
