@@ -2,6 +2,9 @@
 // status updates, and the batch that writes statuses and READY nodes together.
 #include <kj/debug.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "core/limits.h"
 #include "core/manager/manager.h"
 
@@ -77,10 +80,12 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     emitAfterCommit(StatusesAnswer{statuses.request, statuses.node, *error});
     return;
   }
-  const auto& tasks = state_.cluster.tasks;
-  for (const TaskStatusUpdate& update : statuses.updates) {
-    auto it = tasks.find(update.taskId);
-    if (it == tasks.end() || it->second.nodeId == statuses.node) continue;
+  // One lookup per update: the tasks found are kept for the second pass.
+  std::vector<const Task*> found(statuses.updates.size(), nullptr);
+  for (size_t i = 0; i < statuses.updates.size(); ++i) {
+    const TaskStatusUpdate& update = statuses.updates[i];
+    found[i] = findTask(update.taskId);
+    if (found[i] == nullptr || found[i]->nodeId == statuses.node) continue;
     emitAfterCommit(StatusesAnswer{
         statuses.request, statuses.node,
         RpcError{ErrorCode::PERMISSION_DENIED, "node " + statuses.node.value +
@@ -89,13 +94,11 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     return;
   }
   auto& queued = state_.batch.statuses;
-  for (const TaskStatusUpdate& update : statuses.updates) {
+  for (size_t i = 0; i < statuses.updates.size(); ++i) {
+    const TaskStatusUpdate& update = statuses.updates[i];
     // A task no agent was sent yet (a global task waiting for its node) has no status to report.
-    auto it = tasks.find(update.taskId);
-    if (it == tasks.end() || it->second.status.state < TaskState::ASSIGNED) continue;
-    // Keep the highest state seen: a late lower one must not hide a higher one in the batch.
-    auto [entry, inserted] = queued.try_emplace(update.taskId, update.status);
-    if (!inserted && update.status.state >= entry->second.state) entry->second = update.status;
+    if (found[i] == nullptr || found[i]->status.state < TaskState::ASSIGNED) continue;
+    queued.push_back(update);
   }
   state_.batch.statusCalls.emplace_back(statuses.request, statuses.node);
   queueForFlush();
@@ -135,9 +138,23 @@ void Manager::queueForFlush() {
 void Manager::flushBatch() {
   UpdateBatch batch = std::move(state_.batch);
   state_.batch = UpdateBatch{};
+  state_.batch.statuses.reserve(std::min(batch.statuses.size(), limits::UPDATE_BATCH_ITEMS_MAX));
   applyRegistrations(std::move(batch.registrations));
-  for (const auto& [id, status] : batch.statuses)
-    applyStatus(id, status);
+  // Per task, the highest state wins (a late lower one must not hide a higher one), and the
+  // latest among equal states; tasks go in id order. Sorting positions keeps the moves small.
+  const std::vector<TaskStatusUpdate>& statuses = batch.statuses;
+  std::vector<uint32_t> order(statuses.size());
+  for (uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::tie(statuses[a].taskId, statuses[a].status.state, a) <
+           std::tie(statuses[b].taskId, statuses[b].status.state, b);
+  });
+  for (size_t i = 0; i < order.size(); ++i) {
+    const TaskStatusUpdate& update = statuses[order[i]];
+    bool last = i + 1 == order.size() || statuses[order[i + 1]].taskId != update.taskId;
+    if (last) applyStatus(update.taskId, update.status);
+  }
   for (const auto& [request, node] : batch.statusCalls) {
     emitAfterCommit(StatusesAnswer{request, node, std::nullopt});
   }
@@ -207,16 +224,13 @@ void Manager::answerRegistration(const PendingRegistration& registration) {
 // Statuses never move backwards and identical ones are not rewritten. A task that finishes while
 // the orchestrator still wants it running goes to the restart policy.
 void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
-  auto it = state_.cluster.tasks.find(id);
-  if (it == state_.cluster.tasks.end()) return;  // deleted since the call was accepted
-  const Task& stored = it->second;
+  Task* found = findTask(id);
+  if (found == nullptr) return;  // deleted since the call was accepted
+  const Task& stored = *found;
   if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
   if (status.state < stored.status.state || status == stored.status) return;
   bool finished = isTerminal(status.state) && !isTerminal(stored.status.state);
-  Task updated = stored;
-  updated.status = status;
-  putTask(std::move(updated));
-  const Task& task = state_.cluster.tasks.at(id);
+  const Task& task = setTaskStatus(*found, status);
   bool serviceExists = state_.cluster.services.count(task.serviceId) == 1;
   if (!finished) {
     if (serviceExists && status.state == TaskState::RUNNING &&
