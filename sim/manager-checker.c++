@@ -40,8 +40,18 @@ void ManagerChecker::observe(Instant now, const manager::Input& input,
                              const std::vector<manager::Effect>& effects,
                              const manager::ManagerState& state) {
   if (const auto* start = std::get_if<manager::Start>(&input)) onStart(now, *start);
+  if (const auto* request = std::get_if<manager::SessionRequested>(&input)) {
+    registrationRequests_[request->request] = now;
+  }
   if (const auto* statuses = std::get_if<manager::StatusesReceived>(&input)) {
-    statusCalls_[statuses->request] = statuses->updates;
+    // Only updates for tasks an agent could hold when the call came must be stored by the ack.
+    std::vector<TaskStatusUpdate>& owed = statusCalls_[statuses->request];
+    for (const TaskStatusUpdate& update : statuses->updates) {
+      auto stored = store_.tasks.find(update.taskId);
+      if (stored != store_.tasks.end() && stored->second.status.state >= TaskState::ASSIGNED) {
+        owed.push_back(update);
+      }
+    }
   }
   for (const manager::Effect& effect : effects) {
     std::visit(Overloaded{
@@ -88,6 +98,9 @@ void ManagerChecker::onStart(Instant now, const manager::Start& start) {
   store_ = std::move(restored);
   streams_.clear();
   lastAlive_.clear();
+  // Registration throttling is memory (SwarmKit's too): a new manager starts counting afresh.
+  registrationChains_.clear();
+  registrationRequests_.clear();
   statusCalls_.clear();
   restartedAt_ = now;
 }
@@ -99,6 +112,7 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
       switch (del->kind) {
         case manager::RecordKind::NODE:
           store_.nodes.erase(NodeId{del->id});
+          registrationChains_.erase(NodeId{del->id});
           break;
         case manager::RecordKind::SERVICE:
           store_.services.erase(ServiceId{del->id});
@@ -182,6 +196,9 @@ void ManagerChecker::checkDown(Instant now, const manager::NodeRecord& node) {
 }
 
 void ManagerChecker::checkSessionAnswer(Instant now, const manager::SessionAnswer& answer) {
+  auto requested = registrationRequests_.find(answer.request);
+  Instant requestedAt = requested == registrationRequests_.end() ? now : requested->second;
+  if (requested != registrationRequests_.end()) registrationRequests_.erase(requested);
   if (answer.error.has_value()) return;
   auto node = store_.nodes.find(answer.node);
   if (node == store_.nodes.end() || node->second.status != manager::NodeStatus::READY) {
@@ -191,13 +208,17 @@ void ManagerChecker::checkSessionAnswer(Instant now, const manager::SessionAnswe
   streams_[answer.node] = Stream{answer.sessionId, ""};
   if (lastSession_[answer.node] == answer.sessionId) return;  // a resumed session
   lastSession_[answer.node] = answer.sessionId;
-  // Spec 9.5 item 19, modelled on its own: a chain continues while registrations come less
-  // than the rate period apart.
-  std::vector<Instant>& chain = registrationChains_[answer.node];
-  if (!chain.empty() && now - chain.back() > limits::REGISTRATION_RATE_PERIOD) chain.clear();
-  chain.push_back(now);
+  checkRateLimit(answer.node, requestedAt);
+}
+
+// Spec 9.5 item 19, modelled on its own: a chain continues while successful registrations are
+// requested less than the rate period apart; it may hold at most REGISTRATION_RATE_COUNT.
+void ManagerChecker::checkRateLimit(const NodeId& node, Instant requested) {
+  std::vector<Instant>& chain = registrationChains_[node];
+  if (!chain.empty() && requested - chain.back() > limits::REGISTRATION_RATE_PERIOD) chain.clear();
+  chain.push_back(requested);
   if (static_cast<int64_t>(chain.size()) > limits::REGISTRATION_RATE_COUNT) {
-    fail("node " + answer.node.value + " registered " + std::to_string(chain.size()) +
+    fail("node " + node.value + " registered " + std::to_string(chain.size()) +
          " times in a chain less than 8s apart");
   }
 }
@@ -249,14 +270,18 @@ void ManagerChecker::checkAssignments(const manager::SendAssignments& send) {
 }
 
 // An acknowledged status is durable: the stored state is at least the reported one (unless the
-// task is gone).
+// task is gone or was never sent to an agent).
 void ManagerChecker::checkStatusesAnswer(const manager::StatusesAnswer& answer) {
   auto call = statusCalls_.find(answer.request);
   if (call == statusCalls_.end()) return;
   if (!answer.error.has_value()) {
     for (const TaskStatusUpdate& update : call->second) {
       auto stored = store_.tasks.find(update.taskId);
-      if (stored != store_.tasks.end() && stored->second.status.state < update.status.state) {
+      // Dropped legitimately: the task is gone, or no agent was sent it yet.
+      if (stored == store_.tasks.end() || stored->second.status.state < TaskState::ASSIGNED) {
+        continue;
+      }
+      if (stored->second.status.state < update.status.state) {
         fail("status " + format(update.status.state) + " of " + update.taskId.value +
              " acknowledged before it was stored");
       }

@@ -58,6 +58,7 @@ class ManagerChecker {
   void checkPutTask(const Task& task);
   void checkDown(Instant now, const manager::NodeRecord& node);
   void checkSessionAnswer(Instant now, const manager::SessionAnswer& answer);
+  void checkRateLimit(const NodeId& node, Instant requested);
   void checkAssignments(const manager::SendAssignments& send);
   void checkStatusesAnswer(const manager::StatusesAnswer& answer);
   void checkControlAnswer(const manager::ControlAnswer& answer);
@@ -75,6 +76,8 @@ class ManagerChecker {
   // Successful new registrations per node, in the current chain (gaps < 8 s).
   std::map<NodeId, std::vector<Instant>> registrationChains_;
   std::map<NodeId, SessionId> lastSession_;
+  // When each registration was requested: the rate limit counts request times.
+  std::map<RequestId, Instant> registrationRequests_;
   std::map<RequestId, std::vector<TaskStatusUpdate>> statusCalls_;
 };
 

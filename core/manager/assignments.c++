@@ -76,7 +76,9 @@ void Manager::sendDueAssignments() {
   }
   while (!quietDeadlines_.empty() && quietDeadlines_.begin()->first <= now_) {
     NodeId node = quietDeadlines_.begin()->second;  // a copy: sending erases the entry
+    size_t before = quietDeadlines_.size();
     sendIncremental(node);
+    KJ_ASSERT(quietDeadlines_.size() < before, "a quiet deadline outlived its stream", node.value);
   }
 }
 

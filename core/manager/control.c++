@@ -238,6 +238,20 @@ ControlAnswer Manager::removeNode(const RemoveNode& op) {
     state_.registry.erase(registered);
   }
   state_.registrations.erase(op.node);
+  // A registration in flight must not bring the node back.
+  auto& pending = state_.batch.registrations;
+  for (auto it = pending.begin(); it != pending.end();) {
+    if (it->node != op.node) {
+      ++it;
+      continue;
+    }
+    emitAfterCommit(SessionAnswer{it->request,
+                                  op.node,
+                                  {},
+                                  {},
+                                  RpcError{ErrorCode::ABORTED, "node removed from the cluster"}});
+    it = pending.erase(it);
+  }
   state_.orchestrator.downSince.erase(op.node);
   // Its tasks can no longer be confirmed by an agent: they go with the node, and their services
   // place replacements.

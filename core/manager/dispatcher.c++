@@ -2,6 +2,9 @@
 // status updates, and the batch that writes statuses and READY nodes together.
 #include <kj/debug.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "core/limits.h"
 #include "core/manager/manager.h"
 
@@ -77,10 +80,12 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     emitAfterCommit(StatusesAnswer{statuses.request, statuses.node, *error});
     return;
   }
-  const auto& tasks = state_.cluster.tasks;
-  for (const TaskStatusUpdate& update : statuses.updates) {
-    auto it = tasks.find(update.taskId);
-    if (it == tasks.end() || it->second.nodeId == statuses.node) continue;
+  // One lookup per update: the tasks found are kept for the second pass.
+  std::vector<const Task*> found(statuses.updates.size(), nullptr);
+  for (size_t i = 0; i < statuses.updates.size(); ++i) {
+    const TaskStatusUpdate& update = statuses.updates[i];
+    found[i] = findTask(update.taskId);
+    if (found[i] == nullptr || found[i]->nodeId == statuses.node) continue;
     emitAfterCommit(StatusesAnswer{
         statuses.request, statuses.node,
         RpcError{ErrorCode::PERMISSION_DENIED, "node " + statuses.node.value +
@@ -89,11 +94,11 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     return;
   }
   auto& queued = state_.batch.statuses;
-  for (const TaskStatusUpdate& update : statuses.updates) {
-    if (tasks.count(update.taskId) == 0) continue;
-    // Keep the highest state seen: a late lower one must not hide a higher one in the batch.
-    auto [it, inserted] = queued.try_emplace(update.taskId, update.status);
-    if (!inserted && update.status.state >= it->second.state) it->second = update.status;
+  for (size_t i = 0; i < statuses.updates.size(); ++i) {
+    const TaskStatusUpdate& update = statuses.updates[i];
+    // A task no agent was sent yet (a global task waiting for its node) has no status to report.
+    if (found[i] == nullptr || found[i]->status.state < TaskState::ASSIGNED) continue;
+    queued.push_back(update);
   }
   state_.batch.statusCalls.emplace_back(statuses.request, statuses.node);
   queueForFlush();
@@ -113,10 +118,11 @@ void Manager::handleResync(const ResyncRequested& resync) {
 // is placed on it.
 void Manager::handleSessionClosed(const SessionClosed& closed) {
   if (checkSession(closed.node, closed.sessionId).has_value()) return;  // stale
+  setQuietUntil(closed.node, std::nullopt);  // before the stream that records it is reset
+  completesDue_.erase(closed.node);
   RegisteredNode& registered = state_.registry.at(closed.node);
   registered.stream = AssignmentStream{};
   registered.sentNodeInfo.reset();
-  setQuietUntil(closed.node, std::nullopt);
   setNodeStatus(closed.node, NodeStatus::DISCONNECTED, "node closed its session");
   onNodeChanged(closed.node);
 }
@@ -132,9 +138,23 @@ void Manager::queueForFlush() {
 void Manager::flushBatch() {
   UpdateBatch batch = std::move(state_.batch);
   state_.batch = UpdateBatch{};
+  state_.batch.statuses.reserve(std::min(batch.statuses.size(), limits::UPDATE_BATCH_ITEMS_MAX));
   applyRegistrations(std::move(batch.registrations));
-  for (const auto& [id, status] : batch.statuses)
-    applyStatus(id, status);
+  // Per task, the highest state wins (a late lower one must not hide a higher one), and the
+  // latest among equal states; tasks go in id order. Sorting positions keeps the moves small.
+  const std::vector<TaskStatusUpdate>& statuses = batch.statuses;
+  std::vector<uint32_t> order(statuses.size());
+  for (uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::tie(statuses[a].taskId, statuses[a].status.state, a) <
+           std::tie(statuses[b].taskId, statuses[b].status.state, b);
+  });
+  for (size_t i = 0; i < order.size(); ++i) {
+    const TaskStatusUpdate& update = statuses[order[i]];
+    bool last = i + 1 == order.size() || statuses[order[i + 1]].taskId != update.taskId;
+    if (last) applyStatus(update.taskId, update.status);
+  }
   for (const auto& [request, node] : batch.statusCalls) {
     emitAfterCommit(StatusesAnswer{request, node, std::nullopt});
   }
@@ -155,6 +175,17 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
           RpcError{ErrorCode::ABORTED, "superseded by a newer registration of the node"}});
       continue;
     }
+    if (!registration.resumedSessionId.empty() &&
+        checkSession(registration.node, registration.resumedSessionId).has_value()) {
+      // The session ended while the answer waited for the flush; a resume skipped the rate
+      // limit, so it cannot turn into a new registration here.
+      emitAfterCommit(SessionAnswer{registration.request,
+                                    registration.node,
+                                    {},
+                                    {},
+                                    RpcError{ErrorCode::INVALID_ARGUMENT, "session invalid"}});
+      continue;
+    }
     auto it = state_.cluster.nodes.find(registration.node);
     // A verified identity the store does not know yet joins the cluster as an active worker.
     NodeRecord node = it == state_.cluster.nodes.end() ? NodeRecord{} : it->second;
@@ -171,8 +202,8 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
 
 void Manager::answerRegistration(const PendingRegistration& registration) {
   RegisteredNode& registered = state_.registry[registration.node];
-  bool resumed = !registration.resumedSessionId.empty() &&
-                 registered.sessionId == registration.resumedSessionId;
+  bool resumed = !registration.resumedSessionId.empty();
+  KJ_ASSERT(!resumed || registered.sessionId == registration.resumedSessionId);
   if (!resumed) {
     endSession(registration.node, RpcError{ErrorCode::INVALID_ARGUMENT, "session replaced"});
     registered.sessionId = SessionId{drawId('k')};
@@ -193,15 +224,13 @@ void Manager::answerRegistration(const PendingRegistration& registration) {
 // Statuses never move backwards and identical ones are not rewritten. A task that finishes while
 // the orchestrator still wants it running goes to the restart policy.
 void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
-  auto it = state_.cluster.tasks.find(id);
-  if (it == state_.cluster.tasks.end()) return;  // deleted since the call was accepted
-  const Task& stored = it->second;
+  Task* found = findTask(id);
+  if (found == nullptr) return;  // deleted since the call was accepted
+  const Task& stored = *found;
+  if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
   if (status.state < stored.status.state || status == stored.status) return;
   bool finished = isTerminal(status.state) && !isTerminal(stored.status.state);
-  Task updated = stored;
-  updated.status = status;
-  putTask(std::move(updated));
-  const Task& task = state_.cluster.tasks.at(id);
+  const Task& task = setTaskStatus(*found, status);
   bool serviceExists = state_.cluster.services.count(task.serviceId) == 1;
   if (!finished) {
     if (serviceExists && status.state == TaskState::RUNNING &&
@@ -256,10 +285,10 @@ void Manager::endSession(const NodeId& node, RpcError error) {
   auto it = state_.registry.find(node);
   if (it == state_.registry.end() || !it->second.stream.open) return;
   emitAfterCommit(EndSession{node, it->second.sessionId, std::move(error)});
+  setQuietUntil(node, std::nullopt);  // before the stream that records it is reset
+  completesDue_.erase(node);
   it->second.stream = AssignmentStream{};
   it->second.sentNodeInfo.reset();
-  setQuietUntil(node, std::nullopt);
-  completesDue_.erase(node);
 }
 
 }  // namespace swarmlet::manager

@@ -110,7 +110,9 @@ void Manager::handleStart(const Start& start) {
     cluster.configs[config.id] = config;
   for (const Task& task : start.store.tasks) {
     indexTask(nullptr, task);
-    cluster.tasks[task.id] = task;
+    Task& restored = cluster.tasks[task.id];
+    restored = task;
+    taskIndex_[task.id] = &restored;
     state_.storeVersion = std::max(state_.storeVersion, task.version);
   }
   restoreVersion(state_.storeVersion, cluster.nodes);

@@ -18,6 +18,7 @@
 #include <kj/vector.h>
 
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,14 @@
 #include "core/prng.h"
 
 namespace swarmlet::manager {
+
+// Hashes ids for lookup-only indexes (never iterated where order could reach an effect).
+struct IdHash {
+  template <typename Tag>
+  size_t operator()(const Id<Tag>& id) const {
+    return std::hash<std::string>{}(id.value);
+  }
+};
 
 struct ManagerConfig {
   // Seeds the PRNG (ids, heartbeat periods). Must differ between runs over the same store:
@@ -70,6 +79,8 @@ class Manager {
   void deleteTask(const TaskId& id);
   void deleteSecret(const SecretId& id);
   void deleteConfig(const ConfigId& id);
+  Task* findTask(const TaskId& id);
+  const Task& setTaskStatus(Task& task, const TaskStatus& status);
   void indexTask(const Task* before, const Task& after);
   std::vector<Write> takeWrites();
 
@@ -147,6 +158,8 @@ class Manager {
   // Indexes over state_.cluster, kept by the put/delete functions (derivable, never persisted).
   std::map<NodeId, std::set<TaskId>> tasksByNode_;
   std::map<ServiceId, std::set<TaskId>> tasksByService_;
+  // Every task by id, for the hot paths (statuses): a hash lookup instead of a tree walk.
+  std::unordered_map<TaskId, Task*, IdHash> taskIndex_;
   // Tasks waiting for the scheduler: PENDING with a desired state up to RUNNING.
   std::set<TaskId> pendingTasks_;
   std::set<std::pair<Instant, NodeId>> expiries_;
@@ -158,7 +171,8 @@ class Manager {
   // Records written since the last commit.
   std::set<NodeId> dirtyNodes_;
   std::set<ServiceId> dirtyServiceRecords_;
-  std::set<TaskId> dirtyTasks_;
+  // Appended in any order, sorted and made unique at the commit.
+  std::vector<TaskId> dirtyTasks_;
   std::set<SecretId> dirtySecrets_;
   std::set<ConfigId> dirtyConfigs_;
 

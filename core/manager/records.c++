@@ -3,6 +3,8 @@
 // together here, so no change can reach an agent without being persisted first.
 #include <kj/debug.h>
 
+#include <algorithm>
+
 #include "core/manager/manager.h"
 
 namespace swarmlet::manager {
@@ -12,8 +14,19 @@ namespace {
 template <typename Id, typename Map, typename Make>
 void materialize(std::set<Id>& dirty, const Map& records, RecordKind kind, Make make,
                  std::vector<Write>& writes) {
+  // Both are sorted by id: walk them together when the batch is a large part of the records,
+  // look each up otherwise.
+  bool walk = dirty.size() * 8 >= records.size();
+  auto cursor = records.begin();
   for (const Id& id : dirty) {
-    auto it = records.find(id);
+    auto it = records.end();
+    if (walk) {
+      while (cursor != records.end() && cursor->first < id)
+        ++cursor;
+      if (cursor != records.end() && cursor->first == id) it = cursor;
+    } else {
+      it = records.find(id);
+    }
     if (it == records.end()) {
       writes.emplace_back(std::in_place_type<Delete>, kind, id.value);
     } else {
@@ -47,11 +60,14 @@ void Manager::putService(ServiceRecord service) {
   state_.cluster.services[service.id] = std::move(service);
 }
 
+Task* Manager::findTask(const TaskId& id) {
+  auto it = taskIndex_.find(id);
+  return it == taskIndex_.end() ? nullptr : it->second;
+}
+
 void Manager::putTask(Task task) {
   KJ_REQUIRE(!task.id.empty());
-  auto& tasks = state_.cluster.tasks;
-  auto it = tasks.find(task.id);
-  const Task* before = it == tasks.end() ? nullptr : &it->second;
+  Task* before = findTask(task.id);
   if (before != nullptr) {
     KJ_ASSERT(task.status.state >= before->status.state, "a task status moved backwards",
               task.id.value);
@@ -62,13 +78,25 @@ void Manager::putTask(Task task) {
   }
   indexTask(before, task);
   if (!task.nodeId.empty()) noteTaskChange(task.nodeId, task.id, before, &task);
-  dirtyTasks_.insert(task.id);
+  dirtyTasks_.push_back(task.id);
   if (before != nullptr) {
-    it->second = std::move(task);
+    *before = std::move(task);
   } else {
     TaskId id = task.id;
-    tasks.emplace(std::move(id), std::move(task));
+    auto [it, inserted] = state_.cluster.tasks.emplace(id, std::move(task));
+    KJ_ASSERT(inserted);
+    taskIndex_.emplace(std::move(id), &it->second);
   }
+}
+
+// The agent-reported status of an assigned task: no index or stream changes (the agent does not
+// get its own status back), so the record is updated in place.
+const Task& Manager::setTaskStatus(Task& task, const TaskStatus& status) {
+  KJ_REQUIRE(task.status.state >= TaskState::ASSIGNED, task.id.value);
+  KJ_ASSERT(status.state >= task.status.state, "a task status moved backwards", task.id.value);
+  task.status = status;
+  dirtyTasks_.push_back(task.id);
+  return task;
 }
 
 void Manager::indexTask(const Task* before, const Task& after) {
@@ -121,8 +149,9 @@ void Manager::deleteTask(const TaskId& id) {
   byService->second.erase(id);
   if (byService->second.empty()) tasksByService_.erase(byService);
   pendingTasks_.erase(id);
+  taskIndex_.erase(id);
   tasks.erase(it);
-  dirtyTasks_.insert(id);
+  dirtyTasks_.push_back(id);
 }
 
 void Manager::deleteSecret(const SecretId& id) {
@@ -146,7 +175,17 @@ std::vector<Write> Manager::takeWrites() {
   materialize(dirtySecrets_, cluster.secrets, RecordKind::SECRET, copy, writes);
   materialize(dirtyConfigs_, cluster.configs, RecordKind::CONFIG, copy, writes);
   materialize(dirtyServiceRecords_, cluster.services, RecordKind::SERVICE, copy, writes);
-  materialize(dirtyTasks_, cluster.tasks, RecordKind::TASK, copy, writes);
+  std::sort(dirtyTasks_.begin(), dirtyTasks_.end());
+  dirtyTasks_.erase(std::unique(dirtyTasks_.begin(), dirtyTasks_.end()), dirtyTasks_.end());
+  for (const TaskId& id : dirtyTasks_) {
+    const Task* task = findTask(id);
+    if (task == nullptr) {
+      writes.emplace_back(std::in_place_type<Delete>, RecordKind::TASK, id.value);
+    } else {
+      writes.emplace_back(std::in_place_type<Put>, *task);
+    }
+  }
+  dirtyTasks_.clear();
   return writes;
 }
 

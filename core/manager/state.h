@@ -87,8 +87,9 @@ struct PendingRegistration {
 
 // Statuses and registrations queued for the next store write (SwarmKit's processUpdates).
 struct UpdateBatch {
-  // The highest status received per task since the last flush.
-  std::map<TaskId, TaskStatus> statuses;
+  // Every status received since the last flush, in arrival order; the flush keeps the highest
+  // state per task (the latest among equals).
+  std::vector<TaskStatusUpdate> statuses;
   std::vector<PendingRegistration> registrations;
   // Status calls to acknowledge once the batch is durable: (request, node).
   std::vector<std::pair<RequestId, NodeId>> statusCalls;
