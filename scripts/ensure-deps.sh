@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   g++ meson ninja-build pkg-config python3 binutils
   capnproto libcapnp-dev libleveldb-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev git
   clang-format
 )
 

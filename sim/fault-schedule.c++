@@ -90,6 +90,10 @@ std::vector<Fault> drawFaultSchedule(uint64_t seed, const Profile& profile, Dura
       fault.target = static_cast<uint32_t>(prng.uniform(population == 0 ? 1 : population));
       Duration base = settings.length > Duration() ? settings.length : Duration::seconds(5);
       fault.length = base / 2 + prng.uniformDuration(base);
+      // Whole milliseconds, so that a schedule printed for a replay reads back exactly.
+      fault.at = Instant::origin() +
+                 Duration::milliseconds((fault.at - Instant::origin()).count() / 1'000'000);
+      fault.length = Duration::milliseconds(fault.length.count() / 1'000'000);
       if (settings.enabled) faults.push_back(fault);
     }
   }

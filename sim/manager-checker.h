@@ -43,6 +43,10 @@ class ManagerChecker {
 
   // The store as the checker rebuilt it from Persist effects (what a restart restores).
   const manager::ClusterState& store() const { return store_; }
+  // The store a manager is about to start from when it is not the one this checker saw the
+  // writes of (a new leader starting from the replicated store, which may lack the old leader's
+  // last writes). Start must then restore exactly this.
+  void expectStore(manager::ClusterState store) { store_ = std::move(store); }
   manager::StoreSnapshot snapshot() const;
 
   const std::vector<std::string>& violations() const { return violations_; }

@@ -31,8 +31,15 @@ std::vector<Instant> Network::route(HostId from, HostId to, uint64_t channel, In
     counters_.cut++;
     return {};
   }
+  // A connection is TCP underneath: it cannot lose one message and carry on. A drop on a
+  // connection blackholes it (a half-open connection) until its session is given up.
+  if (channel != 0 && deadChannels_.count(channel) != 0) {
+    counters_.dropped++;
+    return {};
+  }
   if (dropped) {
     counters_.dropped++;
+    if (channel != 0) deadChannels_.insert(channel);
     return {};
   }
   Instant& last = lastArrival_[{from, to, channel}];
@@ -57,6 +64,7 @@ std::vector<Instant> Network::route(HostId from, HostId to, uint64_t channel, In
 }
 
 void Network::closeChannel(uint64_t channel) {
+  deadChannels_.erase(channel);
   for (auto it = lastArrival_.begin(); it != lastArrival_.end();) {
     it = std::get<2>(it->first) == channel ? lastArrival_.erase(it) : std::next(it);
   }

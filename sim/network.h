@@ -3,7 +3,8 @@
 // for, so messages of one session never overtake one another; REORDER adds per-message jitter, so
 // messages of different connections between the same hosts (an old session's last words and a
 // new session's first) can arrive out of order; DELAY adds long stalls (to a whole connection),
-// DROP loses messages, DUPLICATE delivers twice,
+// DROP blackholes a connection from the lost message on (TCP cannot lose one message and go
+// on), DUPLICATE delivers twice,
 // and partitions cut links in one or both directions. All draws come from the network's own PRNG
 // stream. Not thread-safe; one per simulated world.
 #pragma once
@@ -63,6 +64,8 @@ class Network {
   Prng prng_;
   bool calm_ = false;
   std::set<std::pair<HostId, HostId>> cuts_;
+  // Connections that lost a message: everything else on them is lost too.
+  std::set<uint64_t> deadChannels_;
   // The latest arrival scheduled on each connection, to keep connections FIFO. Bounded by the
   // connections of a run (one per session generation per agent); forgotten when a host crashes.
   std::map<std::tuple<HostId, HostId, uint64_t>, Instant> lastArrival_;

@@ -31,6 +31,7 @@ void World::startLeader(uint32_t index) {
   config.heartbeatPeriod = HEARTBEAT_PERIOD;
   host.core = std::make_unique<manager::Manager>(config);
   host.checker = std::make_unique<ManagerChecker>(HEARTBEAT_PERIOD);
+  host.checker->expectStore(replicatedStore_);
   host.calls.clear();
   host.streams.clear();
   host.controls.clear();

@@ -17,14 +17,14 @@ constexpr uint64_t NETWORK_STREAM = 1;
 constexpr uint64_t WORKLOAD_STREAM = 2;
 constexpr uint64_t WORLD_STREAM = 3;
 
+}  // namespace
+
 Profile profileFor(const WorldConfig& config) {
   Profile profile = drawProfile(config.seed, config.faults);
   for (FaultFamily family : config.disabledFamilies)
     profile[family] = FamilySettings{};
   return profile;
 }
-
-}  // namespace
 
 RunResult runWorld(const WorldConfig& config, const EventSink& sink) {
   World world(config, sink);

@@ -95,4 +95,7 @@ using EventSink = std::function<void(const EventRecord&)>;
 
 RunResult runWorld(const WorldConfig& config, const EventSink& sink = nullptr);
 
+// The fault profile a config runs with: drawn from its seed, minus its disabled families.
+Profile profileFor(const WorldConfig& config);
+
 }  // namespace swarmlet::sim

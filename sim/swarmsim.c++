@@ -1,0 +1,395 @@
+// swarmsim: the deterministic fault-injection simulator. One seed defines a whole run of real
+// agent and manager cores over a simulated network, stores and executors; every invariant is
+// checked after every event; a heal phase and liveness checks end every run.
+//
+// CLI parsing is CLI11 and JSON is nlohmann-json (both Debian packages): they give --help,
+// error messages and escaping that hand-written code would only approximate.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "build-id.h"
+#include "core/format.h"
+#include "sim/hash-chain.h"
+#include "sim/report.h"
+#include "sim/schedule-text.h"
+#include "sim/world.h"
+
+namespace swarmlet::sim {
+namespace {
+
+using swarmlet::format;
+
+struct Options {
+  WorldConfig config;
+  std::string faults = "default";
+  std::string duration = "2m";
+  std::string seeds;
+  std::string schedule;
+  std::string disable;
+  uint32_t jobs = 0;
+  bool checkDeterminism = false;
+  bool log = false;
+  bool shrink = false;
+  bool json = false;
+  std::string trace;
+  std::string report;
+};
+
+std::string replayCommand(const WorldConfig& c, const std::string& faults) {
+  std::string command = "swarmsim --seed " + std::to_string(c.seed) + " --agents " +
+                        std::to_string(c.agents) + " --managers " + std::to_string(c.managers) +
+                        " --services " + std::to_string(c.services) + " --replicas " +
+                        std::to_string(c.replicas) + " --duration " + formatDuration(c.duration) +
+                        " --faults " + faults;
+  if (c.schedule.has_value()) command += " --schedule " + formatSchedule(*c.schedule);
+  if (!c.disabledFamilies.empty()) {
+    command += " --disable ";
+    for (size_t i = 0; i < c.disabledFamilies.size(); ++i) {
+      command += (i ? "," : "") + format(c.disabledFamilies[i]);
+    }
+  }
+  return command;
+}
+
+double speed(const RunResult& r) {
+  return r.wallSeconds > 0 ? r.simulated.toSeconds() / r.wallSeconds : 0;
+}
+
+std::string verdictLine(const RunResult& r) {
+  char text[256];
+  std::snprintf(text, sizeof text, "%llu events, %s simulated in %.2fs wall (%.0fx real time)",
+                static_cast<unsigned long long>(r.stats.events),
+                formatDuration(r.simulated).c_str(), r.wallSeconds, speed(r));
+  if (r.passed) return std::string("result: PASS, ") + text;
+  return "result: FAIL at " + formatInstant(r.violationAt) + ": " + r.violation + " (" + text + ")";
+}
+
+// Runs the seed twice and compares the hash chains event by event.
+bool checkDeterminism(const WorldConfig& config, std::string& report) {
+  WorldConfig recorded = config;
+  recorded.recordChain = true;
+  RunResult first = runWorld(recorded);
+  RunResult second = runWorld(recorded);
+  size_t common = std::min(first.chain.size(), second.chain.size());
+  for (size_t i = 0; i < common; ++i) {
+    if (first.chain[i] != second.chain[i]) {
+      report = "nondeterminism at event " + std::to_string(i + 1) +
+               ":\n  first run:  " + first.chainEvents[i] +
+               "\n  second run: " + second.chainEvents[i];
+      return false;
+    }
+  }
+  if (first.chain.size() != second.chain.size()) {
+    report = "nondeterminism: the runs have " + std::to_string(first.chain.size()) + " and " +
+             std::to_string(second.chain.size()) + " events";
+    return false;
+  }
+  report = "determinism: " + std::to_string(common) + " events, identical hash chains (" +
+           HashChain::hex(first.traceHash) + ")";
+  return true;
+}
+
+// Reduces a failing run while it still fails the same rule: fewer scheduled faults, fewer
+// agents, a shorter run, fewer per-message fault families, fewer services and replicas.
+WorldConfig shrink(WorldConfig config, const RunResult& failure, int& runs) {
+  config.schedule = failure.schedule;
+  const std::string rule = failure.rule;
+  auto fails = [&](const WorldConfig& candidate) {
+    if (runs >= 300) return false;
+    runs++;
+    RunResult r = runWorld(candidate);
+    return !r.passed && r.rule == rule;
+  };
+  for (size_t chunk = std::max<size_t>(config.schedule->size() / 2, 1); chunk >= 1; chunk /= 2) {
+    for (size_t start = 0; start < config.schedule->size();) {
+      WorldConfig candidate = config;
+      auto& s = *candidate.schedule;
+      s.erase(s.begin() + static_cast<long>(start),
+              s.begin() + static_cast<long>(std::min(start + chunk, s.size())));
+      if (fails(candidate))
+        config = candidate;
+      else
+        start += chunk;
+    }
+    if (chunk == 1) break;
+  }
+  while (config.agents > 1) {
+    WorldConfig candidate = config;
+    candidate.agents = config.agents > 2 ? config.agents / 2 : 1;
+    auto& s = *candidate.schedule;
+    std::erase_if(s, [&](const Fault& f) {
+      bool agentFault = f.kind != FaultKind::MANAGER_CRASH && f.kind != FaultKind::LEADER_CHANGE &&
+                        f.kind != FaultKind::ISOLATE_LEADER && f.kind != FaultKind::SPLIT_MANAGERS;
+      return agentFault && f.target >= candidate.agents;
+    });
+    if (!fails(candidate)) break;
+    config = candidate;
+  }
+  while (config.duration > Duration::seconds(10)) {
+    WorldConfig candidate = config;
+    candidate.duration = config.duration / 2;
+    std::erase_if(*candidate.schedule,
+                  [&](const Fault& f) { return f.at >= Instant::origin() + candidate.duration; });
+    if (!fails(candidate)) break;
+    config = candidate;
+  }
+  for (FaultFamily family : {FaultFamily::DROP, FaultFamily::DUPLICATE, FaultFamily::DELAY,
+                             FaultFamily::REORDER, FaultFamily::EXECUTOR, FaultFamily::CLOCK}) {
+    WorldConfig candidate = config;
+    candidate.disabledFamilies.push_back(family);
+    if (fails(candidate)) config = candidate;
+  }
+  for (uint32_t* field : {&config.services, &config.replicas}) {
+    while (*field > 1) {
+      WorldConfig candidate = config;
+      (field == &config.services ? candidate.services : candidate.replicas) = *field - 1;
+      if (!fails(candidate)) break;
+      config = candidate;
+    }
+  }
+  return config;
+}
+
+nlohmann::json resultJson(const WorldConfig& config, const RunResult& r,
+                          const std::string& faults) {
+  return {{"seed", config.seed},
+          {"passed", r.passed},
+          {"rule", r.rule},
+          {"violation", r.violation},
+          {"violation_at_ns", (r.violationAt - Instant::origin()).count()},
+          {"events", r.stats.events},
+          {"simulated_seconds", r.simulated.toSeconds()},
+          {"wall_seconds", r.wallSeconds},
+          {"trace_hash", HashChain::hex(r.traceHash)},
+          {"profile", format(r.profile)},
+          {"faults_scheduled", r.schedule.size()},
+          {"registrations", r.stats.registrations},
+          {"statuses_sent", r.stats.statusesSent},
+          {"replay", replayCommand(config, faults)}};
+}
+
+EventSink makeSink(const Options& options, std::ofstream* trace) {
+  if (!options.log && trace == nullptr) return nullptr;
+  return [&options, trace](const EventRecord& e) {
+    if (options.log && (e.what != "tick" || !e.effects.empty())) {
+      std::printf("%s %s %s\n", formatInstant(e.at).c_str(), e.host.c_str(), e.what.c_str());
+      for (const auto& effect : e.effects)
+        std::printf("    -> %s\n", effect.c_str());
+    }
+    if (trace != nullptr) {
+      nlohmann::json line = {{"i", e.index},         {"t_ns", (e.at - Instant::origin()).count()},
+                             {"host", e.host},       {"event", e.what},
+                             {"effects", e.effects}, {"hash", HashChain::hex(e.hash)}};
+      *trace << line.dump() << "\n";
+    }
+  };
+}
+
+int runOne(Options& options) {
+  WorldConfig& config = options.config;
+  std::printf("swarmsim seed=%llu build=%s\n", static_cast<unsigned long long>(config.seed),
+              SWARMLET_BUILD_ID);
+  std::printf("profile: %s\n", format(profileFor(config)).c_str());
+  std::printf("replay: %s\n", replayCommand(config, options.faults).c_str());
+  std::fflush(stdout);
+  std::unique_ptr<std::ofstream> trace;
+  std::string traceFile = options.trace;
+  if (!options.report.empty()) {
+    std::filesystem::create_directories(options.report);
+    if (traceFile.empty()) traceFile = options.report + "/trace.ndjson";
+  }
+  if (!traceFile.empty()) {
+    trace = std::make_unique<std::ofstream>(traceFile);
+    if (!*trace) {
+      std::fprintf(stderr, "swarmsim: cannot write the trace to %s\n", traceFile.c_str());
+      return 2;
+    }
+  }
+  RunResult result = runWorld(config, makeSink(options, trace.get()));
+  std::printf("faults scheduled: %zu, applied: %llu\n", result.schedule.size(),
+              static_cast<unsigned long long>(result.stats.faultsApplied));
+  std::printf("%s\n", verdictLine(result).c_str());
+  bool ok = result.passed;
+  if (options.checkDeterminism) {
+    std::string report;
+    ok = checkDeterminism(config, report) && ok;
+    std::printf("%s\n", report.c_str());
+  }
+  if (!options.report.empty()) {
+    std::ofstream(options.report + "/report.html")
+        << renderReport(config, result, replayCommand(config, options.faults));
+    std::ofstream(options.report + "/results.json")
+        << resultJson(config, result, options.faults).dump(2) << "\n";
+    std::printf("report: %s/report.html\n", options.report.c_str());
+  }
+  if (!result.passed && options.shrink) {
+    int runs = 0;
+    WorldConfig smaller = shrink(config, result, runs);
+    std::printf("shrunk in %d runs: %zu of %zu faults, %u agents, %s, rule \"%s\"\n", runs,
+                smaller.schedule->size(), result.schedule.size(), smaller.agents,
+                formatDuration(smaller.duration).c_str(), result.rule.c_str());
+    std::printf("shrunk replay: %s\n", replayCommand(smaller, options.faults).c_str());
+  }
+  std::printf("trace hash: %s\n", HashChain::hex(result.traceHash).c_str());
+  return ok ? 0 : 1;
+}
+
+int runSweep(Options& options, uint64_t first, uint64_t last) {
+  uint64_t count = last - first + 1;
+  std::vector<RunResult> results(count);
+  std::vector<std::string> determinism(count);
+  std::vector<bool> deterministic(count, true);
+  std::atomic<uint64_t> next{0}, done{0}, failed{0};
+  uint32_t jobs =
+      options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  bool progress = isatty(STDERR_FILENO) != 0;
+  std::mutex printing;
+  auto worker = [&]() {
+    for (uint64_t i = next++; i < count; i = next++) {
+      WorldConfig config = options.config;
+      config.seed = first + i;
+      results[i] = runWorld(config);
+      if (options.checkDeterminism) deterministic[i] = checkDeterminism(config, determinism[i]);
+      if (!results[i].passed || !deterministic[i]) failed++;
+      uint64_t finished = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(printing);
+        std::fprintf(stderr, "\r[%llu/%llu] %llu failed", static_cast<unsigned long long>(finished),
+                     static_cast<unsigned long long>(count),
+                     static_cast<unsigned long long>(failed.load()));
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (uint32_t j = 0; j < jobs; ++j)
+    threads.emplace_back(worker);
+  for (auto& t : threads)
+    t.join();
+  if (progress) std::fprintf(stderr, "\n");
+  nlohmann::json summary = {{"seeds", {first, last}},
+                            {"build", SWARMLET_BUILD_ID},
+                            {"passed", count - failed},
+                            {"failed", failed.load()}};
+  double simulated = 0, wall = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    WorldConfig config = options.config;
+    config.seed = first + i;
+    simulated += results[i].simulated.toSeconds();
+    wall += results[i].wallSeconds;
+    if (results[i].passed && deterministic[i]) continue;
+    nlohmann::json entry = resultJson(config, results[i], options.faults);
+    if (!deterministic[i]) entry["determinism"] = determinism[i];
+    summary["failures"].push_back(entry);
+    if (!options.json) {
+      std::printf("FAIL seed %llu: %s\n  replay: %s\n", static_cast<unsigned long long>(first + i),
+                  results[i].passed ? determinism[i].c_str() : results[i].violation.c_str(),
+                  replayCommand(config, options.faults).c_str());
+    }
+  }
+  summary["simulated_seconds"] = simulated;
+  summary["wall_seconds"] = wall;
+  if (options.json) {
+    std::printf("%s\n", summary.dump(2).c_str());
+  } else {
+    std::printf(
+        "seeds %llu..%llu: %llu passed, %llu failed (%.0fs simulated in %.1fs of run time, "
+        "%.0fx real time)\n",
+        static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
+        static_cast<unsigned long long>(count - failed),
+        static_cast<unsigned long long>(failed.load()), simulated, wall,
+        wall > 0 ? simulated / wall : 0);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace swarmlet::sim
+
+int main(int argc, char** argv) {
+  using namespace swarmlet::sim;
+  Options options;
+  uint64_t seed = 1;
+  CLI::App app{
+      "swarmsim: runs agent and manager cores in a seeded simulated cluster with "
+      "injected faults and checks every invariant after every event."};
+  app.set_version_flag("--version", std::string("swarmsim ") + SWARMLET_BUILD_ID);
+  app.add_option("--seed", seed, "The seed of one run")->check(CLI::NonNegativeNumber);
+  app.add_option("--seeds", options.seeds, "A sweep over seeds A..B (e.g. 1..1000)");
+  app.add_option("--jobs", options.jobs, "Parallel runs in a sweep (default: the cores)");
+  app.add_option("--agents", options.config.agents, "Agents (nodes running tasks)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--managers", options.config.managers, "Managers (one leads)")
+      ->check(CLI::Range(1, 9));
+  app.add_option("--services", options.config.services, "Replicated services")
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--replicas", options.config.replicas, "Replicas per service")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--duration", options.duration,
+                 "Simulated time with faults, e.g. 90s, 10m (a heal phase follows)");
+  app.add_option(
+      "--faults", options.faults,
+      "none, light, default, heavy, or a list of families: session, delay, drop, duplicate, "
+      "reorder, partition, agent-crash, manager-crash, leader, role, leave, executor, clock");
+  app.add_option("--schedule", options.schedule,
+                 "Replay an exact fault schedule (as printed by --shrink)");
+  app.add_option("--disable", options.disable, "Fault families to switch off, comma-separated");
+  app.add_flag("--check-determinism", options.checkDeterminism,
+               "Run twice and compare the hash chains event by event");
+  app.add_option("--trace", options.trace, "Write every event as NDJSON to this file");
+  app.add_flag("--log", options.log, "Print one line per event (and its effects)");
+  app.add_option("--report", options.report,
+                 "Write results.json, trace.ndjson and report.html to this folder");
+  app.add_flag("--shrink", options.shrink,
+               "On a failure, find a smaller run that fails the same way");
+  app.add_flag("--json", options.json, "Print the sweep summary as JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  auto usage = [](const std::string& message) {
+    std::fprintf(stderr, "swarmsim: %s (see swarmsim --help)\n", message.c_str());
+    return 2;
+  };
+  options.config.seed = seed;
+  std::string error;
+  auto selection = parseFaultSelection(options.faults, error);
+  if (!selection) return usage(error);
+  options.config.faults = *selection;
+  auto duration = parseDurationText(options.duration);
+  if (!duration || *duration <= swarmlet::Duration())
+    return usage("bad --duration '" + options.duration + "': use e.g. 90s or 10m");
+  options.config.duration = *duration;
+  if (!options.schedule.empty()) {
+    auto schedule = parseSchedule(options.schedule, error);
+    if (!schedule) return usage(error);
+    options.config.schedule = *schedule;
+  }
+  if (!options.disable.empty()) {
+    auto families = parseFaultSelection(options.disable, error);
+    if (!families || families->mode != FaultSelection::Mode::LIST)
+      return usage("bad --disable: " + error);
+    options.config.disabledFamilies = families->families;
+  }
+  if (options.seeds.empty()) return runOne(options);
+  size_t dots = options.seeds.find("..");
+  try {
+    if (dots == std::string::npos) throw std::invalid_argument("no ..");
+    uint64_t first = std::stoull(options.seeds.substr(0, dots));
+    uint64_t last = std::stoull(options.seeds.substr(dots + 2));
+    if (last < first) throw std::invalid_argument("empty");
+    return runSweep(options, first, last);
+  } catch (const std::exception&) {
+    return usage("bad --seeds '" + options.seeds + "': use A..B with A <= B");
+  }
+}
