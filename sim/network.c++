@@ -28,7 +28,10 @@ std::vector<Instant> Network::route(HostId from, HostId to, uint64_t channel, In
       delayed ? prng_.uniformDuration(profile_[FaultFamily::DELAY].length) : Duration();
   Duration base = latency();
   if (!connected(from, to)) {
+    // The connection does not survive the cut either: later messages on it are lost too, even
+    // after the partition heals, until the session is given up and a new connection made.
     counters_.cut++;
+    if (channel != 0) deadChannels_.insert(channel);
     return {};
   }
   // A connection is TCP underneath: it cannot lose one message and carry on. A drop on a

@@ -285,6 +285,9 @@ int runSweep(Options& options, uint64_t first, uint64_t last) {
     config.seed = first + i;
     simulated += results[i].simulated.toSeconds();
     wall += results[i].wallSeconds;
+    summary["runs"].push_back({{"seed", config.seed},
+                               {"passed", results[i].passed && deterministic[i]},
+                               {"trace_hash", HashChain::hex(results[i].traceHash)}});
     if (results[i].passed && deterministic[i]) continue;
     nlohmann::json entry = resultJson(config, results[i], options.faults);
     if (!deterministic[i]) entry["determinism"] = determinism[i];

@@ -11,6 +11,8 @@ void World::beginFault(const Fault& fault) {
   result_.stats.faultsApplied++;
   record("world", "fault " + format(fault), {}, 0);
   AgentHost* agent = fault.target < agents_.size() ? &agents_[fault.target] : nullptr;
+  // An agent whose process has not started yet has nothing to break.
+  if (agent != nullptr && !agent->core) agent = nullptr;
   ManagerHost* manager = fault.target < managers_.size() ? &managers_[fault.target] : nullptr;
   Instant end = queue_.now() + fault.length;
   switch (fault.kind) {

@@ -238,9 +238,16 @@ void World::checkLiveness() {
       }
     }
     if (running != service.spec.replicas && !live.empty()) {
+      std::string tasks;
+      for (const auto& [taskId, task] : cluster.cluster.tasks) {
+        if (task.serviceId != id || isTerminal(task.desiredState)) continue;
+        tasks += " " + taskId.value + "@" + task.nodeId.value +
+                 (live.count(task.nodeId) ? "" : "(gone)") + ":" + format(task.status.state);
+      }
       violation("liveness: every service at its desired count",
                 "service " + service.spec.name + " runs " + std::to_string(running) + " of " +
-                    std::to_string(service.spec.replicas) + " replicas on live nodes");
+                    std::to_string(service.spec.replicas) +
+                    " replicas on live nodes; tasks:" + tasks);
       return;
     }
   }
