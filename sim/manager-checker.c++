@@ -1,5 +1,7 @@
 #include "sim/manager-checker.h"
 
+#include <kj/debug.h>
+
 #include <utility>
 #include <variant>
 
@@ -25,7 +27,10 @@ std::vector<typename Map::mapped_type> values(const Map& map) {
 
 }  // namespace
 
-ManagerChecker::ManagerChecker(Duration heartbeatPeriod) : period_(heartbeatPeriod) {}
+ManagerChecker::ManagerChecker(Duration heartbeatPeriod, uint32_t fullCheckEvery)
+    : period_(heartbeatPeriod), fullCheckEvery_(fullCheckEvery) {
+  KJ_REQUIRE(fullCheckEvery >= 1);
+}
 
 void ManagerChecker::fail(std::string what) {
   violations_.push_back(std::move(what));
@@ -77,8 +82,14 @@ void ManagerChecker::observe(Instant now, const manager::Input& input,
                },
                effect);
   }
-  checkMirror(state);
-  checkUnits(state);
+  bool persisted = std::holds_alternative<manager::Start>(input);
+  for (const manager::Effect& effect : effects) {
+    persisted = persisted || std::holds_alternative<manager::Persist>(effect);
+  }
+  if (persisted || ++steps_ % fullCheckEvery_ == 0) {
+    checkMirror(state);
+    checkUnits(state);
+  }
 }
 
 // A restart keeps the store (the shell hands it over) and drops every session.

@@ -36,7 +36,12 @@ namespace swarmlet::sim {
 
 class ManagerChecker {
  public:
-  explicit ManagerChecker(Duration heartbeatPeriod);
+  // The whole-cluster checks (records equal the persisted store; at most one live task per slot
+  // or node; placements) cost time in proportion to the cluster. They run after every step that
+  // persisted something, and otherwise after every `fullCheckEvery`-th step: 1 (every step) for
+  // transcripts and property tests, more for large simulations, where changes that bypass the
+  // store are still caught, a little later.
+  explicit ManagerChecker(Duration heartbeatPeriod, uint32_t fullCheckEvery = 1);
 
   void observe(Instant now, const manager::Input& input,
                const std::vector<manager::Effect>& effects, const manager::ManagerState& state);
@@ -71,6 +76,8 @@ class ManagerChecker {
   void fail(std::string what);
 
   Duration period_;
+  uint32_t fullCheckEvery_ = 1;
+  uint64_t steps_ = 0;
   manager::ClusterState store_;
   std::vector<std::string> violations_;
   std::map<NodeId, Stream> streams_;

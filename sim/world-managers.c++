@@ -30,7 +30,8 @@ void World::startLeader(uint32_t index) {
     config.managers.push_back(m.peer);
   config.heartbeatPeriod = HEARTBEAT_PERIOD;
   host.core = std::make_unique<manager::Manager>(config);
-  host.checker = std::make_unique<ManagerChecker>(HEARTBEAT_PERIOD);
+  // Whole-cluster checks after every write and every 64th step otherwise (see ManagerChecker).
+  host.checker = std::make_unique<ManagerChecker>(HEARTBEAT_PERIOD, 64);
   host.checker->expectStore(replicatedStore_);
   host.calls.clear();
   host.streams.clear();
