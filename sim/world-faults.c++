@@ -158,7 +158,8 @@ void World::workloadStep() {
     spec.task.args = {"--serve"};
     spec.task.env = {{"VERSION", "1"}};
     if (services_.empty() && secret_.has_value()) spec.task.secrets = {*secret_};
-    spec.update.parallelism = 1;
+    // Big services roll in larger steps, so an update finishes within the heal phase.
+    spec.update.parallelism = 1 + config_.replicas / 10;
     spec.update.delay = Duration::seconds(1);
     // Ask once per missing service; the answer records its id.
     for (uint32_t i = 0; i < config_.services; ++i) {
