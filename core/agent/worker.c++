@@ -106,7 +106,8 @@ void Agent::restoreFromStore(const StoreSnapshot& store) {
   }
 }
 
-void Agent::handleAssignments(const AssignmentsReceived& received) {
+void Agent::handleAssignments(const AssignmentsReceived& received, AssignmentsReceived* owned) {
+  KJ_ASSERT(owned == nullptr || owned == &received);
   if (isStale(received.generation)) return;
   KJ_REQUIRE(state_.session.phase == SessionPhase::REGISTERED,
              "assignments before the session registered", received.generation);
@@ -115,7 +116,7 @@ void Agent::handleAssignments(const AssignmentsReceived& received) {
   // SwarmKit ignores assignments once the node leaves: everything is being removed.
   if (state_.worker.leaving) return;
   if (!acceptStreamMessage(received)) return;
-  applyAssignments(received.message);
+  applyAssignments(received.message, owned == nullptr ? nullptr : &owned->message);
 }
 
 // The stream's chain: a COMPLETE always applies; an INCREMENTAL applies only on top of the
@@ -145,7 +146,7 @@ bool Agent::acceptStreamMessage(const AssignmentsReceived& received) {
 
 // Dependencies first, then tasks: a task's PREPARE is emitted after the UpdateDependencies that
 // installs what it references.
-void Agent::applyAssignments(const AssignmentsMessage& message) {
+void Agent::applyAssignments(const AssignmentsMessage& message, AssignmentsMessage* owned) {
   WorkerState& worker = state_.worker;
   UpdateDependencies dependencies = applyDependencyChanges(worker.secrets, worker.configs, message);
   bool dependenciesChanged = !isEmpty(dependencies);
@@ -159,11 +160,13 @@ void Agent::applyAssignments(const AssignmentsMessage& message) {
   // The entries this message touches, by address (map nodes do not move): a cheap membership
   // test for the sweep and for advancing each touched task once, in task-id order.
   std::vector<const TaskEntry*> touched;
-  for (const AssignmentChange& change : message.changes) {
+  for (size_t i = 0; i < message.changes.size(); ++i) {
+    const AssignmentChange& change = message.changes[i];
     const Task* task = std::get_if<Task>(&change.item);
     if (task == nullptr) continue;
     if (change.action == AssignmentAction::UPDATE) {
-      touched.push_back(&assignTask(*task)->second);
+      Task* movable = owned == nullptr ? nullptr : std::get_if<Task>(&owned->changes[i].item);
+      touched.push_back(&assignTask(*task, movable)->second);
     } else if (auto it = worker.tasks.find(task->id); !complete && it != worker.tasks.end()) {
       unassignTask(task->id);
       touched.push_back(&it->second);
@@ -192,9 +195,11 @@ void Agent::applyAssignments(const AssignmentsMessage& message) {
 
 // A new task is stored with the manager's status; a known one takes the new assignment unless
 // it would lower the desired state or changes nothing. Any change cancels the operation in
-// flight (its completion re-runs the task) and restarts the retry count.
-TaskMap::iterator Agent::assignTask(const Task& task) {
+// flight (its completion re-runs the task) and restarts the retry count. `owned`, when not null,
+// is `task` itself and is moved into the entry instead of copied.
+TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
   KJ_REQUIRE(!task.id.empty(), "a task without an id");
+  KJ_ASSERT(owned == nullptr || owned == &task);
   WorkerState& worker = state_.worker;
   auto it = worker.tasks.lower_bound(task.id);
   if (it == worker.tasks.end() || it->first != task.id) {
@@ -202,9 +207,13 @@ TaskMap::iterator Agent::assignTask(const Task& task) {
     recordStoreOp(PutTask{withoutStatus(task)});
     recordStoreOp(SetAssigned{task.id, true});
     recordStoreOp(PutStatus{task.id, task.status});
-    TaskEntry entry;
-    entry.task = task;
-    return worker.tasks.emplace_hint(it, task.id, kj::mv(entry));
+    it = worker.tasks.emplace_hint(it, task.id, TaskEntry{});
+    if (owned != nullptr) {
+      it->second.task = kj::mv(*owned);
+    } else {
+      it->second.task = task;
+    }
+    return it;
   }
   TaskEntry& entry = it->second;
   if (!entry.assigned) {
@@ -216,7 +225,11 @@ TaskMap::iterator Agent::assignTask(const Task& task) {
   if (sameAssignment(task, entry.task)) return it;
   bool specChanged = task.spec != entry.task.spec;
   TaskStatus status = kj::mv(entry.task.status);
-  entry.task = task;
+  if (owned != nullptr) {
+    entry.task = kj::mv(*owned);
+  } else {
+    entry.task = task;
+  }
   entry.task.status = kj::mv(status);
   recordStoreOp(PutTask{withoutStatus(entry.task)});
   // A controller that exists (or is being made from the old spec) must hear of the new one.
