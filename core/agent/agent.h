@@ -82,7 +82,9 @@ class Agent {
   void forgetTask(TaskId id);
   void beginLeave();
   void finishLeaveIfDone();
+  std::vector<StoreOp>& stepStoreOps();
   void recordStoreOp(StoreOp op);
+  void recordPutTask(const Task& task);
   void finishStep();
 
   // Task runner (task-runner.c++).
@@ -106,7 +108,12 @@ class Agent {
   void handleStatusesFailed(const StatusesFailed& failed);
   void reporterSessionClosed();
 
-  void emit(Effect effect) { effects_.add(kj::mv(effect)); }
+  // Constructs the effect in place and returns it, so that a large member (a task) can be filled
+  // in without being moved again.
+  template <typename SomeEffect>
+  SomeEffect& emit(SomeEffect&& effect) {
+    return std::get<SomeEffect>(effects_.add(kj::mv(effect)));
+  }
 
   AgentState state_;
   Prng prng_;

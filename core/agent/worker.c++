@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/agent/agent.h"
@@ -70,14 +72,23 @@ bool isEmpty(const UpdateDependencies& update) {
 
 // One Persist per step, placed where the step's first store op arose: every effect after it
 // (operations, sends, signals) runs only once the whole group is durable.
-void Agent::recordStoreOp(StoreOp op) {
+std::vector<StoreOp>& Agent::stepStoreOps() {
   if (!persistIndex_.has_value()) {
     persistIndex_ = effects_.size();
-    Persist persist;
-    persist.ops.reserve(storeOpsHint_);
-    emit(kj::mv(persist));
+    emit(Persist{}).ops.reserve(storeOpsHint_);
   }
-  std::get<Persist>(effects_[*persistIndex_]).ops.push_back(kj::mv(op));
+  return std::get<Persist>(effects_[*persistIndex_]).ops;
+}
+
+void Agent::recordStoreOp(StoreOp op) {
+  stepStoreOps().push_back(kj::mv(op));
+}
+
+// PutTask{withoutStatus(task)}, with the task copied straight into the step's Persist.
+void Agent::recordPutTask(const Task& task) {
+  Task& stored = std::get<PutTask>(stepStoreOps().emplace_back(std::in_place_type<PutTask>)).task;
+  stored = task;
+  stored.status = TaskStatus{};
 }
 
 // Records not assigned are removed by the executor and then deleted (the #2277 order applies
@@ -204,10 +215,11 @@ TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
   auto it = worker.tasks.lower_bound(task.id);
   if (it == worker.tasks.end() || it->first != task.id) {
     KJ_REQUIRE(worker.tasks.size() < limits::TASKS_MAX, "more tasks than limits::TASKS_MAX");
-    recordStoreOp(PutTask{withoutStatus(task)});
+    recordPutTask(task);
     recordStoreOp(SetAssigned{task.id, true});
     recordStoreOp(PutStatus{task.id, task.status});
-    it = worker.tasks.emplace_hint(it, task.id, TaskEntry{});
+    it = worker.tasks.emplace_hint(it, std::piecewise_construct, std::forward_as_tuple(task.id),
+                                   std::forward_as_tuple());
     if (owned != nullptr) {
       it->second.task = kj::mv(*owned);
     } else {
@@ -231,7 +243,7 @@ TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
     entry.task = task;
   }
   entry.task.status = kj::mv(status);
-  recordStoreOp(PutTask{withoutStatus(entry.task)});
+  recordPutTask(entry.task);
   // A controller that exists (or is being made from the old spec) must hear of the new one.
   if (specChanged && (entry.controller != ControllerState::UNRESOLVED || entry.operation)) {
     entry.specChanged = true;
