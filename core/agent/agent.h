@@ -78,6 +78,7 @@ class Agent {
   bool acceptStreamMessage(const AssignmentsReceived& received);
   void applyAssignments(const AssignmentsMessage& message, AssignmentsMessage* owned);
   TaskMap::iterator assignTask(const Task& task, Task* owned);
+  void unassignUnlisted(std::vector<const TaskEntry*>& touched);
   void unassignTask(const TaskId& id);
   void forgetTask(TaskId id);
   void beginLeave();

@@ -184,24 +184,39 @@ void Agent::applyAssignments(const AssignmentsMessage& message, AssignmentsMessa
     }
   }
   std::sort(touched.begin(), touched.end());
-  if (complete) {
-    std::vector<const TaskEntry*> dropped;
-    for (auto& [id, entry] : worker.tasks) {
-      if (!entry.assigned || std::binary_search(touched.begin(), touched.end(), &entry)) continue;
-      unassignTask(id);
-      dropped.push_back(&entry);
-    }
-    touched.insert(touched.end(), dropped.begin(), dropped.end());
-    std::sort(touched.begin(), touched.end());
-  }
-  // A changed dependency may let any task waiting for it go on.
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  if (complete) unassignUnlisted(touched);
+  // A changed dependency may let any task waiting for it go on. When every task was touched
+  // (a COMPLETE set that changed nothing or only added), no membership test is needed.
+  bool everyTask = dependenciesChanged || touched.size() == worker.tasks.size();
   for (auto it = worker.tasks.begin(); it != worker.tasks.end();) {
     auto next = std::next(it);
-    if (dependenciesChanged || std::binary_search(touched.begin(), touched.end(), &it->second)) {
+    if (everyTask || std::binary_search(touched.begin(), touched.end(), &it->second)) {
       advanceTask(it);  // may erase `it`, never another entry
     }
     it = next;
   }
+}
+
+// A COMPLETE set's sweep: every assigned task it does not list leaves the assignment set, and
+// joins `touched` (sorted, without duplicates: the entries the set listed, all assigned now).
+// The sweep is skipped when the set lists every assigned task, as on every reconnect.
+void Agent::unassignUnlisted(std::vector<const TaskEntry*>& touched) {
+  WorkerState& worker = state_.worker;
+  size_t assigned =
+      static_cast<size_t>(std::count_if(worker.tasks.begin(), worker.tasks.end(),
+                                        [](const auto& item) { return item.second.assigned; }));
+  KJ_ASSERT(assigned >= touched.size(), assigned, touched.size());
+  if (assigned == touched.size()) return;
+  std::vector<const TaskEntry*> dropped;
+  for (auto& [id, entry] : worker.tasks) {
+    if (!entry.assigned || std::binary_search(touched.begin(), touched.end(), &entry)) continue;
+    unassignTask(id);
+    dropped.push_back(&entry);
+  }
+  KJ_ASSERT(dropped.size() == assigned - touched.size());
+  touched.insert(touched.end(), dropped.begin(), dropped.end());
+  std::sort(touched.begin(), touched.end());
 }
 
 // A new task is stored with the manager's status; a known one takes the new assignment unless
