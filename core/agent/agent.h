@@ -78,8 +78,10 @@ class Agent {
   bool acceptStreamMessage(const AssignmentsReceived& received);
   void applyAssignments(const AssignmentsMessage& message, AssignmentsMessage* owned);
   TaskMap::iterator assignTask(const Task& task, Task* owned);
-  void unassignUnlisted(std::vector<const TaskEntry*>& touched);
+  void unassignUnlisted(std::vector<TaskMap::iterator>& touched);
+  void advanceTouched(std::vector<TaskMap::iterator>& touched, bool everyTask);
   void unassignTask(const TaskId& id);
+  void unassignTask(TaskEntry& entry);
   void forgetTask(TaskId id);
   void beginLeave();
   void finishLeaveIfDone();

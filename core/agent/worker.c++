@@ -47,6 +47,15 @@ void applyItems(std::map<ItemId<Item>, Item>& installed, const AssignmentsMessag
   installed = kj::mv(next);
 }
 
+// Entries by address (map nodes do not move): a cheap identity for a set of them.
+bool byAddress(TaskMap::iterator a, TaskMap::iterator b) {
+  return &a->second < &b->second;
+}
+
+bool byTaskId(TaskMap::iterator a, TaskMap::iterator b) {
+  return a->first < b->first;
+}
+
 }  // namespace
 
 bool sameAssignment(const Task& a, const Task& b) {
@@ -168,55 +177,63 @@ void Agent::applyAssignments(const AssignmentsMessage& message, AssignmentsMessa
   storeOpsHint_ = 3 * message.changes.size();
 
   bool complete = message.type == AssignmentType::COMPLETE;
-  // The entries this message touches, by address (map nodes do not move): a cheap membership
-  // test for the sweep and for advancing each touched task once, in task-id order.
-  std::vector<const TaskEntry*> touched;
+  std::vector<TaskMap::iterator> touched;
   for (size_t i = 0; i < message.changes.size(); ++i) {
     const AssignmentChange& change = message.changes[i];
     const Task* task = std::get_if<Task>(&change.item);
     if (task == nullptr) continue;
     if (change.action == AssignmentAction::UPDATE) {
       Task* movable = owned == nullptr ? nullptr : std::get_if<Task>(&owned->changes[i].item);
-      touched.push_back(&assignTask(*task, movable)->second);
+      touched.push_back(assignTask(*task, movable));
     } else if (auto it = worker.tasks.find(task->id); !complete && it != worker.tasks.end()) {
-      unassignTask(task->id);
-      touched.push_back(&it->second);
+      unassignTask(it->second);
+      touched.push_back(it);
     }
   }
-  std::sort(touched.begin(), touched.end());
+  std::sort(touched.begin(), touched.end(), byAddress);
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   if (complete) unassignUnlisted(touched);
-  // A changed dependency may let any task waiting for it go on. When every task was touched
-  // (a COMPLETE set that changed nothing or only added), no membership test is needed.
-  bool everyTask = dependenciesChanged || touched.size() == worker.tasks.size();
-  for (auto it = worker.tasks.begin(); it != worker.tasks.end();) {
-    auto next = std::next(it);
-    if (everyTask || std::binary_search(touched.begin(), touched.end(), &it->second)) {
-      advanceTask(it);  // may erase `it`, never another entry
-    }
-    it = next;
-  }
+  // A changed dependency may let any task waiting for it go on.
+  advanceTouched(touched, dependenciesChanged);
 }
 
 // A COMPLETE set's sweep: every assigned task it does not list leaves the assignment set, and
-// joins `touched` (sorted, without duplicates: the entries the set listed, all assigned now).
-// The sweep is skipped when the set lists every assigned task, as on every reconnect.
-void Agent::unassignUnlisted(std::vector<const TaskEntry*>& touched) {
-  WorkerState& worker = state_.worker;
-  size_t assigned =
-      static_cast<size_t>(std::count_if(worker.tasks.begin(), worker.tasks.end(),
-                                        [](const auto& item) { return item.second.assigned; }));
+// joins `touched` (in address order, without duplicates: the entries the set listed, all
+// assigned now). The sweep is skipped when the set lists every assigned task, as on every
+// reconnect.
+void Agent::unassignUnlisted(std::vector<TaskMap::iterator>& touched) {
+  TaskMap& tasks = state_.worker.tasks;
+  size_t assigned = static_cast<size_t>(std::count_if(
+      tasks.begin(), tasks.end(), [](const auto& item) { return item.second.assigned; }));
   KJ_ASSERT(assigned >= touched.size(), assigned, touched.size());
   if (assigned == touched.size()) return;
-  std::vector<const TaskEntry*> dropped;
-  for (auto& [id, entry] : worker.tasks) {
-    if (!entry.assigned || std::binary_search(touched.begin(), touched.end(), &entry)) continue;
-    unassignTask(id);
-    dropped.push_back(&entry);
+  size_t listed = touched.size();
+  for (auto it = tasks.begin(); it != tasks.end(); ++it) {
+    if (!it->second.assigned) continue;
+    if (std::binary_search(touched.begin(), touched.begin() + listed, it, byAddress)) continue;
+    unassignTask(it->second);
+    touched.push_back(it);
   }
-  KJ_ASSERT(dropped.size() == assigned - touched.size());
-  touched.insert(touched.end(), dropped.begin(), dropped.end());
-  std::sort(touched.begin(), touched.end());
+  KJ_ASSERT(touched.size() == assigned, touched.size(), assigned);
+}
+
+// Each touched task takes its next steps once, in task-id order; every task does when
+// `everyTask` is set or every one was touched (a COMPLETE set that only added or changed
+// nothing), without a membership test.
+void Agent::advanceTouched(std::vector<TaskMap::iterator>& touched, bool everyTask) {
+  TaskMap& tasks = state_.worker.tasks;
+  if (everyTask || touched.size() == tasks.size()) {
+    for (auto it = tasks.begin(); it != tasks.end();) {
+      auto next = std::next(it);
+      advanceTask(it);  // may erase `it`, never another entry
+      it = next;
+    }
+    return;
+  }
+  std::sort(touched.begin(), touched.end(), byTaskId);
+  // Erasing one entry leaves the iterators to every other entry valid.
+  for (TaskMap::iterator it : touched)
+    advanceTask(it);
 }
 
 // A new task is stored with the manager's status; a known one takes the new assignment unless
@@ -272,10 +289,13 @@ TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
 
 // The task is shut down, removed and deleted from here on (task-runner.h's removal steps).
 void Agent::unassignTask(const TaskId& id) {
-  TaskEntry& entry = state_.worker.tasks.at(id);
+  unassignTask(state_.worker.tasks.at(id));
+}
+
+void Agent::unassignTask(TaskEntry& entry) {
   if (!entry.assigned) return;
   entry.assigned = false;
-  recordStoreOp(SetAssigned{id, false});
+  recordStoreOp(SetAssigned{entry.task.id, false});
   entry.failures = 0;
   clearRetry(entry);
   // A RESOLVE, SHUTDOWN or REMOVE in flight is what removal needs anyway.
