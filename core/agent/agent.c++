@@ -30,6 +30,14 @@ Duration backoffAfterFailures(uint32_t failures) {
 Agent::Agent(const AgentConfig& config) : prng_(config.seed) {}
 
 void Agent::step(Instant now, const Input& input) {
+  stepWith(now, input, nullptr);
+}
+
+void Agent::step(Instant now, Input&& input) {
+  stepWith(now, input, std::get_if<AssignmentsReceived>(&input));
+}
+
+void Agent::stepWith(Instant now, const Input& input, AssignmentsReceived* owned) {
   KJ_REQUIRE(now >= now_, "time went backwards");
   now_ = now;
   persistIndex_.reset();
@@ -56,7 +64,7 @@ void Agent::step(Instant now, const Input& input) {
                  [&](const NodeDescribed& e) { handleNodeDescribed(e); },
                  [&](const LeaveRequested&) { handleLeave(); },
                  [&](const StopRequested&) { handleStop(); },
-                 [&](const AssignmentsReceived& e) { handleAssignments(e); },
+                 [&](const AssignmentsReceived& e) { handleAssignments(e, owned); },
                  [&](const ExecutorDone& e) { handleExecutorDone(e); },
                  [&](const StatusesAcked& e) { handleStatusesAcked(e); },
                  [&](const StatusesFailed& e) { handleStatusesFailed(e); },

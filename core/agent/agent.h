@@ -3,7 +3,9 @@
 //
 // Contract (docs/core-contract.md):
 //   step(now, input)  feeds one input. REQUIRES: now >= the previous now; the first input is
-//                     Start. Due deadlines are handled before and after the input.
+//                     Start. Due deadlines are handled before and after the input. Given an
+//                     rvalue, the agent may move the tasks of an assignment message into its
+//                     state instead of copying them; it behaves the same either way.
 //   takeEffects()     returns the effects produced since the last call, to execute in order.
 //   nextDeadline()    when the shell must call step(now, Tick{}) at the latest; none once stopped.
 //   state()           a read-only view for checkers, transcripts and debugging.
@@ -36,12 +38,15 @@ class Agent {
   KJ_DISALLOW_COPY(Agent);
 
   void step(Instant now, const Input& input);
+  void step(Instant now, Input&& input);
   kj::Vector<Effect> takeEffects();
   kj::Maybe<Instant> nextDeadline() const;
   const AgentState& state() const { return state_; }
 
  private:
-  // Lifecycle (agent.c++).
+  // Lifecycle (agent.c++). `owned` is the input itself when the caller handed it over, so that
+  // its tasks may be moved from; null otherwise.
+  void stepWith(Instant now, const Input& input, AssignmentsReceived* owned);
   void handleStart(const Start& start);
   void handleLeave();
   void handleStop();
@@ -68,15 +73,21 @@ class Agent {
 
   // Worker (worker.c++).
   void restoreFromStore(const StoreSnapshot& store);
-  void handleAssignments(const AssignmentsReceived& received);
+  // `owned`, when not null, is the same message as the first argument, and may be moved from.
+  void handleAssignments(const AssignmentsReceived& received, AssignmentsReceived* owned);
   bool acceptStreamMessage(const AssignmentsReceived& received);
-  void applyAssignments(const AssignmentsMessage& message);
-  TaskMap::iterator assignTask(const Task& task);
+  void applyAssignments(const AssignmentsMessage& message, AssignmentsMessage* owned);
+  TaskMap::iterator assignTask(const Task& task, Task* owned);
+  void unassignUnlisted(std::vector<TaskMap::iterator>& touched);
+  void advanceTouched(std::vector<TaskMap::iterator>& touched, bool everyTask);
   void unassignTask(const TaskId& id);
+  void unassignTask(TaskEntry& entry);
   void forgetTask(TaskId id);
   void beginLeave();
   void finishLeaveIfDone();
+  std::vector<StoreOp>& stepStoreOps();
   void recordStoreOp(StoreOp op);
+  void recordPutTask(const Task& task);
   void finishStep();
 
   // Task runner (task-runner.c++).
@@ -100,7 +111,12 @@ class Agent {
   void handleStatusesFailed(const StatusesFailed& failed);
   void reporterSessionClosed();
 
-  void emit(Effect effect) { effects_.add(kj::mv(effect)); }
+  // Constructs the effect in place and returns it, so that a large member (a task) can be filled
+  // in without being moved again.
+  template <typename SomeEffect>
+  SomeEffect& emit(SomeEffect&& effect) {
+    return std::get<SomeEffect>(effects_.add(kj::mv(effect)));
+  }
 
   AgentState state_;
   Prng prng_;

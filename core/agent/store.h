@@ -65,9 +65,10 @@ struct DeleteTask {
 using StoreOp = std::variant<PutTask, SetAssigned, PutStatus, DeleteTask>;
 
 // Blanks a task's status, as it is kept in a PutTask and a StoredTask.
-inline Task withoutStatus(Task task) {
-  task.status = TaskStatus{};
-  return task;
+inline Task withoutStatus(const Task& task) {
+  Task copy = task;
+  copy.status = TaskStatus{};
+  return copy;
 }
 
 // Applies `op` to `store`. Returns false (and changes nothing) when the op's precondition does

@@ -273,9 +273,8 @@ void Agent::issueOperation(TaskEntry& entry, ExecutorCall call) {
   // These calls hand the controller the current spec; a change after this raises the flag
   // again, and a failed UPDATE does too.
   if (call == ExecutorCall::RESOLVE || call == ExecutorCall::UPDATE) entry.specChanged = false;
-  std::optional<Task> task;
-  if (call == ExecutorCall::RESOLVE || call == ExecutorCall::UPDATE) task = entry.task;
-  emit(ExecutorOperation{entry.task.id, operation, call, kj::mv(task)});
+  ExecutorOperation& effect = emit(ExecutorOperation{entry.task.id, operation, call, std::nullopt});
+  if (call == ExecutorCall::RESOLVE || call == ExecutorCall::UPDATE) effect.task = entry.task;
 }
 
 void Agent::cancelOperation(TaskEntry& entry) {

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/agent/agent.h"
@@ -45,6 +47,15 @@ void applyItems(std::map<ItemId<Item>, Item>& installed, const AssignmentsMessag
   installed = kj::mv(next);
 }
 
+// Entries by address (map nodes do not move): a cheap identity for a set of them.
+bool byAddress(TaskMap::iterator a, TaskMap::iterator b) {
+  return &a->second < &b->second;
+}
+
+bool byTaskId(TaskMap::iterator a, TaskMap::iterator b) {
+  return a->first < b->first;
+}
+
 }  // namespace
 
 bool sameAssignment(const Task& a, const Task& b) {
@@ -70,14 +81,23 @@ bool isEmpty(const UpdateDependencies& update) {
 
 // One Persist per step, placed where the step's first store op arose: every effect after it
 // (operations, sends, signals) runs only once the whole group is durable.
-void Agent::recordStoreOp(StoreOp op) {
+std::vector<StoreOp>& Agent::stepStoreOps() {
   if (!persistIndex_.has_value()) {
     persistIndex_ = effects_.size();
-    Persist persist;
-    persist.ops.reserve(storeOpsHint_);
-    emit(kj::mv(persist));
+    emit(Persist{}).ops.reserve(storeOpsHint_);
   }
-  std::get<Persist>(effects_[*persistIndex_]).ops.push_back(kj::mv(op));
+  return std::get<Persist>(effects_[*persistIndex_]).ops;
+}
+
+void Agent::recordStoreOp(StoreOp op) {
+  stepStoreOps().push_back(kj::mv(op));
+}
+
+// PutTask{withoutStatus(task)}, with the task copied straight into the step's Persist.
+void Agent::recordPutTask(const Task& task) {
+  Task& stored = std::get<PutTask>(stepStoreOps().emplace_back(std::in_place_type<PutTask>)).task;
+  stored = task;
+  stored.status = TaskStatus{};
 }
 
 // Records not assigned are removed by the executor and then deleted (the #2277 order applies
@@ -106,7 +126,8 @@ void Agent::restoreFromStore(const StoreSnapshot& store) {
   }
 }
 
-void Agent::handleAssignments(const AssignmentsReceived& received) {
+void Agent::handleAssignments(const AssignmentsReceived& received, AssignmentsReceived* owned) {
+  KJ_ASSERT(owned == nullptr || owned == &received);
   if (isStale(received.generation)) return;
   KJ_REQUIRE(state_.session.phase == SessionPhase::REGISTERED,
              "assignments before the session registered", received.generation);
@@ -115,7 +136,7 @@ void Agent::handleAssignments(const AssignmentsReceived& received) {
   // SwarmKit ignores assignments once the node leaves: everything is being removed.
   if (state_.worker.leaving) return;
   if (!acceptStreamMessage(received)) return;
-  applyAssignments(received.message);
+  applyAssignments(received.message, owned == nullptr ? nullptr : &owned->message);
 }
 
 // The stream's chain: a COMPLETE always applies; an INCREMENTAL applies only on top of the
@@ -145,7 +166,7 @@ bool Agent::acceptStreamMessage(const AssignmentsReceived& received) {
 
 // Dependencies first, then tasks: a task's PREPARE is emitted after the UpdateDependencies that
 // installs what it references.
-void Agent::applyAssignments(const AssignmentsMessage& message) {
+void Agent::applyAssignments(const AssignmentsMessage& message, AssignmentsMessage* owned) {
   WorkerState& worker = state_.worker;
   UpdateDependencies dependencies = applyDependencyChanges(worker.secrets, worker.configs, message);
   bool dependenciesChanged = !isEmpty(dependencies);
@@ -156,55 +177,87 @@ void Agent::applyAssignments(const AssignmentsMessage& message) {
   storeOpsHint_ = 3 * message.changes.size();
 
   bool complete = message.type == AssignmentType::COMPLETE;
-  // The entries this message touches, by address (map nodes do not move): a cheap membership
-  // test for the sweep and for advancing each touched task once, in task-id order.
-  std::vector<const TaskEntry*> touched;
-  for (const AssignmentChange& change : message.changes) {
+  std::vector<TaskMap::iterator> touched;
+  for (size_t i = 0; i < message.changes.size(); ++i) {
+    const AssignmentChange& change = message.changes[i];
     const Task* task = std::get_if<Task>(&change.item);
     if (task == nullptr) continue;
     if (change.action == AssignmentAction::UPDATE) {
-      touched.push_back(&assignTask(*task)->second);
+      Task* movable = owned == nullptr ? nullptr : std::get_if<Task>(&owned->changes[i].item);
+      touched.push_back(assignTask(*task, movable));
     } else if (auto it = worker.tasks.find(task->id); !complete && it != worker.tasks.end()) {
-      unassignTask(task->id);
-      touched.push_back(&it->second);
+      unassignTask(it->second);
+      touched.push_back(it);
     }
   }
-  std::sort(touched.begin(), touched.end());
-  if (complete) {
-    std::vector<const TaskEntry*> dropped;
-    for (auto& [id, entry] : worker.tasks) {
-      if (!entry.assigned || std::binary_search(touched.begin(), touched.end(), &entry)) continue;
-      unassignTask(id);
-      dropped.push_back(&entry);
-    }
-    touched.insert(touched.end(), dropped.begin(), dropped.end());
-    std::sort(touched.begin(), touched.end());
-  }
+  std::sort(touched.begin(), touched.end(), byAddress);
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  if (complete) unassignUnlisted(touched);
   // A changed dependency may let any task waiting for it go on.
-  for (auto it = worker.tasks.begin(); it != worker.tasks.end();) {
-    auto next = std::next(it);
-    if (dependenciesChanged || std::binary_search(touched.begin(), touched.end(), &it->second)) {
-      advanceTask(it);  // may erase `it`, never another entry
-    }
-    it = next;
+  advanceTouched(touched, dependenciesChanged);
+}
+
+// A COMPLETE set's sweep: every assigned task it does not list leaves the assignment set, and
+// joins `touched` (in address order, without duplicates: the entries the set listed, all
+// assigned now). The sweep is skipped when the set lists every assigned task, as on every
+// reconnect.
+void Agent::unassignUnlisted(std::vector<TaskMap::iterator>& touched) {
+  TaskMap& tasks = state_.worker.tasks;
+  size_t assigned = static_cast<size_t>(std::count_if(
+      tasks.begin(), tasks.end(), [](const auto& item) { return item.second.assigned; }));
+  KJ_ASSERT(assigned >= touched.size(), assigned, touched.size());
+  if (assigned == touched.size()) return;
+  size_t listed = touched.size();
+  for (auto it = tasks.begin(); it != tasks.end(); ++it) {
+    if (!it->second.assigned) continue;
+    if (std::binary_search(touched.begin(), touched.begin() + listed, it, byAddress)) continue;
+    unassignTask(it->second);
+    touched.push_back(it);
   }
+  KJ_ASSERT(touched.size() == assigned, touched.size(), assigned);
+}
+
+// Each touched task takes its next steps once, in task-id order; every task does when
+// `everyTask` is set or every one was touched (a COMPLETE set that only added or changed
+// nothing), without a membership test.
+void Agent::advanceTouched(std::vector<TaskMap::iterator>& touched, bool everyTask) {
+  TaskMap& tasks = state_.worker.tasks;
+  if (everyTask || touched.size() == tasks.size()) {
+    for (auto it = tasks.begin(); it != tasks.end();) {
+      auto next = std::next(it);
+      advanceTask(it);  // may erase `it`, never another entry
+      it = next;
+    }
+    return;
+  }
+  std::sort(touched.begin(), touched.end(), byTaskId);
+  // Erasing one entry leaves the iterators to every other entry valid.
+  for (TaskMap::iterator it : touched)
+    advanceTask(it);
 }
 
 // A new task is stored with the manager's status; a known one takes the new assignment unless
 // it would lower the desired state or changes nothing. Any change cancels the operation in
-// flight (its completion re-runs the task) and restarts the retry count.
-TaskMap::iterator Agent::assignTask(const Task& task) {
+// flight (its completion re-runs the task) and restarts the retry count. `owned`, when not null,
+// is `task` itself and is moved into the entry instead of copied.
+TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
   KJ_REQUIRE(!task.id.empty(), "a task without an id");
+  KJ_ASSERT(owned == nullptr || owned == &task);
   WorkerState& worker = state_.worker;
   auto it = worker.tasks.lower_bound(task.id);
   if (it == worker.tasks.end() || it->first != task.id) {
     KJ_REQUIRE(worker.tasks.size() < limits::TASKS_MAX, "more tasks than limits::TASKS_MAX");
-    recordStoreOp(PutTask{withoutStatus(task)});
+    recordPutTask(task);
     recordStoreOp(SetAssigned{task.id, true});
     recordStoreOp(PutStatus{task.id, task.status});
-    TaskEntry entry;
-    entry.task = task;
-    return worker.tasks.emplace_hint(it, task.id, kj::mv(entry));
+    it = worker.tasks.emplace_hint(it, std::piecewise_construct, std::forward_as_tuple(task.id),
+                                   std::forward_as_tuple());
+    if (owned != nullptr) {
+      it->second.task = kj::mv(*owned);
+    } else {
+      it->second.task = task;
+    }
+    return it;
   }
   TaskEntry& entry = it->second;
   if (!entry.assigned) {
@@ -216,9 +269,13 @@ TaskMap::iterator Agent::assignTask(const Task& task) {
   if (sameAssignment(task, entry.task)) return it;
   bool specChanged = task.spec != entry.task.spec;
   TaskStatus status = kj::mv(entry.task.status);
-  entry.task = task;
+  if (owned != nullptr) {
+    entry.task = kj::mv(*owned);
+  } else {
+    entry.task = task;
+  }
   entry.task.status = kj::mv(status);
-  recordStoreOp(PutTask{withoutStatus(entry.task)});
+  recordPutTask(entry.task);
   // A controller that exists (or is being made from the old spec) must hear of the new one.
   if (specChanged && (entry.controller != ControllerState::UNRESOLVED || entry.operation)) {
     entry.specChanged = true;
@@ -232,10 +289,13 @@ TaskMap::iterator Agent::assignTask(const Task& task) {
 
 // The task is shut down, removed and deleted from here on (task-runner.h's removal steps).
 void Agent::unassignTask(const TaskId& id) {
-  TaskEntry& entry = state_.worker.tasks.at(id);
+  unassignTask(state_.worker.tasks.at(id));
+}
+
+void Agent::unassignTask(TaskEntry& entry) {
   if (!entry.assigned) return;
   entry.assigned = false;
-  recordStoreOp(SetAssigned{id, false});
+  recordStoreOp(SetAssigned{entry.task.id, false});
   entry.failures = 0;
   clearRetry(entry);
   // A RESOLVE, SHUTDOWN or REMOVE in flight is what removal needs anyway.
