@@ -109,7 +109,14 @@ void World::executeManagerEffect(ManagerHost& manager, const manager::Effect& ef
         if constexpr (std::is_same_v<E, manager::SessionAnswer>) {
           auto call = manager.calls.extract(e.request);
           if (call.empty()) return;
-          if (!e.error.has_value()) manager.streams[e.node] = call.mapped();
+          // Two connections of one node can resume the same session (an old open arriving after
+          // a newer one); pushes go to the newest connection.
+          const PendingCall& answered = call.mapped();
+          auto stream = manager.streams.find(e.node);
+          bool newer = stream == manager.streams.end() ||
+                       std::pair(answered.agentIncarnation, answered.generation) >=
+                           std::pair(stream->second.agentIncarnation, stream->second.generation);
+          if (!e.error.has_value() && newer) manager.streams[e.node] = answered;
           replyToAgent(manager, call.mapped(), SessionReply{e.sessionId, e.message, e.error});
         } else if constexpr (std::is_same_v<E, manager::HeartbeatAnswer>) {
           auto call = manager.calls.extract(e.request);
@@ -214,6 +221,14 @@ void World::onArriveAtManager(const ArriveAtManager& arrival) {
         } else if constexpr (std::is_same_v<M, ResyncCall>) {
           stepManager(leader, manager::ResyncRequested{agent.node, m.sessionId});
         } else if constexpr (std::is_same_v<M, ClosedNotice>) {
+          // A connection closing ends the session only if it is the session's current one: a
+          // newer connection may have resumed the same session id (docs/protocol.md).
+          auto stream = leader.streams.find(agent.node);
+          if (stream != leader.streams.end() &&
+              (stream->second.agentIncarnation != arrival.agentIncarnation ||
+               stream->second.generation != arrival.generation)) {
+            return;
+          }
           stepManager(leader, manager::SessionClosed{agent.node, m.sessionId});
         }
       },
