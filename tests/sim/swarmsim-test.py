@@ -7,6 +7,7 @@
   same-hash      a seed's trace hash is the same alone and inside a sweep
   bad-usage      a bad flag or value exits 2 with one line naming the problem
   report         --report writes results.json, trace.ndjson and a self-contained report.html
+  regressions    the seeds that found bugs pass (each named after what broke)
 """
 import json
 import os
@@ -78,7 +79,24 @@ def report(swarmsim):
         assert "<svg" in html and "Heartbeat round trip" in html and "<script" not in html
 
 
-CHECKS = {"one-run": one_run, "sweep": sweep, "determinism": determinism,
+# Seeds that found bugs, with what broke. Each must pass from now on.
+REGRESSIONS = [
+    (["--seed", "1"], "a lost answer left the status batch in flight for ever (drops now blackhole)"),
+    (["--seed", "133", "--faults", "heavy"], "a push lost between follower and leader on a live session"),
+    (["--seed", "410", "--faults", "heavy"], "an old connection's close ended a resumed session"),
+    (["--seed", "487", "--faults", "heavy"], "an old connection's close ended a resumed session"),
+    (["--seed", "1", "--agents", "100", "--services", "10", "--replicas", "100",
+      "--duration", "60s", "--faults", "light"], "a rolling update outlasted the heal phase"),
+]
+
+
+def regressions(swarmsim):
+    for args, what in REGRESSIONS:
+        r = run(swarmsim, *args)
+        assert r.returncode == 0, f"{what}: swarmsim {' '.join(args)}\n{r.stdout[-1500:]}"
+
+
+CHECKS = {"regressions": regressions, "one-run": one_run, "sweep": sweep, "determinism": determinism,
           "same-hash": same_hash, "bad-usage": bad_usage, "report": report}
 
 if __name__ == "__main__":
