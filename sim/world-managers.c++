@@ -15,6 +15,13 @@ namespace {
 
 constexpr Duration HEARTBEAT_PERIOD = Duration::seconds(5);
 
+// A cheap summary of the manager's state for the hash chain: formatting the whole state after
+// every step cost a sixth of a large simulation. Every record change bumps the store version.
+uint64_t stateDigest(const manager::ManagerState& state) {
+  return state.storeVersion * 0x9e3779b97f4a7c15ULL ^ state.registry.size() << 32 ^
+         state.batch.statuses.size() << 16 ^ state.cluster.tasks.size();
+}
+
 }  // namespace
 
 void World::startLeader(uint32_t index) {
@@ -60,7 +67,7 @@ void World::stepManager(ManagerHost& manager, const manager::Input& input) {
       lines.push_back(format(effect));
   }
   record(manager.peer.nodeId.value, format(input), lines,
-         HashChain::digest(format(manager.core->state())));
+         stateDigest(manager.core->state()));
   if (manager.checker->violations().size() > violationsBefore) {
     const std::string& first = manager.checker->violations()[violationsBefore];
     std::string rule = "manager: ";
