@@ -81,7 +81,7 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     return;
   }
   // One lookup per update: the tasks found are kept for the second pass.
-  std::vector<const Task*> found(statuses.updates.size(), nullptr);
+  std::vector<Task*> found(statuses.updates.size(), nullptr);
   for (size_t i = 0; i < statuses.updates.size(); ++i) {
     const TaskStatusUpdate& update = statuses.updates[i];
     found[i] = findTask(update.taskId);
@@ -99,7 +99,9 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     // A task no agent was sent yet (a global task waiting for its node) has no status to report.
     if (found[i] == nullptr || found[i]->status.state < TaskState::ASSIGNED) continue;
     queued.push_back(update);
+    batchTasks_.push_back(found[i]);
   }
+  KJ_ASSERT(batchTasks_.size() == queued.size());
   state_.batch.statusCalls.emplace_back(statuses.request, statuses.node);
   queueForFlush();
 }
@@ -138,6 +140,8 @@ void Manager::queueForFlush() {
 void Manager::flushBatch() {
   UpdateBatch batch = std::move(state_.batch);
   state_.batch = UpdateBatch{};
+  // batchTasks_ stays until the end: a task deleted on the way makes it stale.
+  KJ_ASSERT(batchTasks_.size() == batch.statuses.size());
   state_.batch.statuses.reserve(std::min(batch.statuses.size(), limits::UPDATE_BATCH_ITEMS_MAX));
   applyRegistrations(std::move(batch.registrations));
   // Per task, the highest state wins (a late lower one must not hide a higher one), and the
@@ -153,8 +157,11 @@ void Manager::flushBatch() {
   for (size_t i = 0; i < order.size(); ++i) {
     const TaskStatusUpdate& update = statuses[order[i]];
     bool last = i + 1 == order.size() || statuses[order[i + 1]].taskId != update.taskId;
-    if (last) applyStatus(update.taskId, update.status);
+    if (!last) continue;
+    applyStatus(batchTasksStale_ ? findTask(update.taskId) : batchTasks_[order[i]], update.status);
   }
+  batchTasks_.clear();
+  batchTasksStale_ = false;
   for (const auto& [request, node] : batch.statusCalls) {
     emitAfterCommit(StatusesAnswer{request, node, std::nullopt});
   }
@@ -223,8 +230,7 @@ void Manager::answerRegistration(const PendingRegistration& registration) {
 
 // Statuses never move backwards and identical ones are not rewritten. A task that finishes while
 // the orchestrator still wants it running goes to the restart policy.
-void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
-  Task* found = findTask(id);
+void Manager::applyStatus(Task* found, const TaskStatus& status) {
   if (found == nullptr) return;  // deleted since the call was accepted
   const Task& stored = *found;
   if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
@@ -240,7 +246,8 @@ void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
     return;
   }
   if (!serviceExists) {
-    deleteTask(id);  // its service was removed and the agent confirmed the stop
+    TaskId id = task.id;  // a copy: the record goes
+    deleteTask(id);       // its service was removed and the agent confirmed the stop
   } else if (isLive(task)) {
     onTaskFinished(task);
   } else {

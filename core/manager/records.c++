@@ -149,6 +149,7 @@ void Manager::deleteTask(const TaskId& id) {
   byService->second.erase(id);
   if (byService->second.empty()) tasksByService_.erase(byService);
   pendingTasks_.erase(id);
+  if (!batchTasks_.empty()) batchTasksStale_ = true;
   taskIndex_.erase(id);
   tasks.erase(it);
   dirtyTasks_.push_back(id);
