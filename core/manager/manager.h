@@ -176,8 +176,10 @@ class Manager {
   // Records written since the last commit.
   std::set<NodeId> dirtyNodes_;
   std::set<ServiceId> dirtyServiceRecords_;
-  // Appended in any order, sorted and made unique at the commit.
-  std::vector<TaskId> dirtyTasks_;
+  // Appended in any order with the record as it then was (nullptr: deleted); at the commit the
+  // latest entry of each id is written. A record stays at its address until deleted, and a
+  // delete appends a later entry, so the latest pointer of an id is never dangling.
+  std::vector<std::pair<TaskId, const Task*>> dirtyTasks_;
   std::set<SecretId> dirtySecrets_;
   std::set<ConfigId> dirtyConfigs_;
 
