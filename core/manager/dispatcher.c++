@@ -9,6 +9,43 @@
 #include "core/manager/manager.h"
 
 namespace swarmlet::manager {
+namespace {
+
+// The first 8 bytes of an id, zero-padded, as a big-endian number: ordering by it agrees with
+// the ids' order wherever two keys differ.
+uint64_t idPrefix(const std::string& id) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    key = key << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+  }
+  return key;
+}
+
+// Positions of `statuses` by (task id, state, arrival): per task, the last one is the highest
+// state (a late lower one must not hide a higher one), the latest among equals; tasks go in id
+// order. The sort works on small keys and reads the updates only where the keys tie.
+std::vector<uint32_t> statusOrder(const std::vector<TaskStatusUpdate>& statuses) {
+  struct Key {
+    uint64_t prefix;
+    uint32_t position;
+  };
+  std::vector<Key> keys(statuses.size());
+  for (uint32_t i = 0; i < keys.size(); ++i)
+    keys[i] = Key{idPrefix(statuses[i].taskId.value), i};
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    const TaskStatusUpdate& x = statuses[a.position];
+    const TaskStatusUpdate& y = statuses[b.position];
+    return std::tie(x.taskId, x.status.state, a.position) <
+           std::tie(y.taskId, y.status.state, b.position);
+  });
+  std::vector<uint32_t> order(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i)
+    order[i] = keys[i].position;
+  return order;
+}
+
+}  // namespace
 
 Duration Manager::choosePeriod() {
   Duration epsilon = limits::MANAGER_HEARTBEAT_EPSILON;
@@ -144,16 +181,8 @@ void Manager::flushBatch() {
   KJ_ASSERT(batchTasks_.size() == batch.statuses.size());
   state_.batch.statuses.reserve(std::min(batch.statuses.size(), limits::UPDATE_BATCH_ITEMS_MAX));
   applyRegistrations(std::move(batch.registrations));
-  // Per task, the highest state wins (a late lower one must not hide a higher one), and the
-  // latest among equal states; tasks go in id order. Sorting positions keeps the moves small.
   const std::vector<TaskStatusUpdate>& statuses = batch.statuses;
-  std::vector<uint32_t> order(statuses.size());
-  for (uint32_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return std::tie(statuses[a].taskId, statuses[a].status.state, a) <
-           std::tie(statuses[b].taskId, statuses[b].status.state, b);
-  });
+  std::vector<uint32_t> order = statusOrder(statuses);
   for (size_t i = 0; i < order.size(); ++i) {
     const TaskStatusUpdate& update = statuses[order[i]];
     bool last = i + 1 == order.size() || statuses[order[i + 1]].taskId != update.taskId;
