@@ -9,6 +9,43 @@
 #include "core/manager/manager.h"
 
 namespace swarmlet::manager {
+namespace {
+
+// The first 8 bytes of an id, zero-padded, as a big-endian number: ordering by it agrees with
+// the ids' order wherever two keys differ.
+uint64_t idPrefix(const std::string& id) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    key = key << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+  }
+  return key;
+}
+
+// Positions of `statuses` by (task id, state, arrival): per task, the last one is the highest
+// state (a late lower one must not hide a higher one), the latest among equals; tasks go in id
+// order. The sort works on small keys and reads the updates only where the keys tie.
+std::vector<uint32_t> statusOrder(const std::vector<TaskStatusUpdate>& statuses) {
+  struct Key {
+    uint64_t prefix;
+    uint32_t position;
+  };
+  std::vector<Key> keys(statuses.size());
+  for (uint32_t i = 0; i < keys.size(); ++i)
+    keys[i] = Key{idPrefix(statuses[i].taskId.value), i};
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    const TaskStatusUpdate& x = statuses[a.position];
+    const TaskStatusUpdate& y = statuses[b.position];
+    return std::tie(x.taskId, x.status.state, a.position) <
+           std::tie(y.taskId, y.status.state, b.position);
+  });
+  std::vector<uint32_t> order(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i)
+    order[i] = keys[i].position;
+  return order;
+}
+
+}  // namespace
 
 Duration Manager::choosePeriod() {
   Duration epsilon = limits::MANAGER_HEARTBEAT_EPSILON;
@@ -81,7 +118,7 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     return;
   }
   // One lookup per update: the tasks found are kept for the second pass.
-  std::vector<const Task*> found(statuses.updates.size(), nullptr);
+  std::vector<Task*> found(statuses.updates.size(), nullptr);
   for (size_t i = 0; i < statuses.updates.size(); ++i) {
     const TaskStatusUpdate& update = statuses.updates[i];
     found[i] = findTask(update.taskId);
@@ -99,7 +136,9 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
     // A task no agent was sent yet (a global task waiting for its node) has no status to report.
     if (found[i] == nullptr || found[i]->status.state < TaskState::ASSIGNED) continue;
     queued.push_back(update);
+    batchTasks_.push_back(found[i]);
   }
+  KJ_ASSERT(batchTasks_.size() == queued.size());
   state_.batch.statusCalls.emplace_back(statuses.request, statuses.node);
   queueForFlush();
 }
@@ -138,23 +177,20 @@ void Manager::queueForFlush() {
 void Manager::flushBatch() {
   UpdateBatch batch = std::move(state_.batch);
   state_.batch = UpdateBatch{};
+  // batchTasks_ stays until the end: a task deleted on the way makes it stale.
+  KJ_ASSERT(batchTasks_.size() == batch.statuses.size());
   state_.batch.statuses.reserve(std::min(batch.statuses.size(), limits::UPDATE_BATCH_ITEMS_MAX));
   applyRegistrations(std::move(batch.registrations));
-  // Per task, the highest state wins (a late lower one must not hide a higher one), and the
-  // latest among equal states; tasks go in id order. Sorting positions keeps the moves small.
   const std::vector<TaskStatusUpdate>& statuses = batch.statuses;
-  std::vector<uint32_t> order(statuses.size());
-  for (uint32_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return std::tie(statuses[a].taskId, statuses[a].status.state, a) <
-           std::tie(statuses[b].taskId, statuses[b].status.state, b);
-  });
+  std::vector<uint32_t> order = statusOrder(statuses);
   for (size_t i = 0; i < order.size(); ++i) {
     const TaskStatusUpdate& update = statuses[order[i]];
     bool last = i + 1 == order.size() || statuses[order[i + 1]].taskId != update.taskId;
-    if (last) applyStatus(update.taskId, update.status);
+    if (!last) continue;
+    applyStatus(batchTasksStale_ ? findTask(update.taskId) : batchTasks_[order[i]], update.status);
   }
+  batchTasks_.clear();
+  batchTasksStale_ = false;
   for (const auto& [request, node] : batch.statusCalls) {
     emitAfterCommit(StatusesAnswer{request, node, std::nullopt});
   }
@@ -223,8 +259,7 @@ void Manager::answerRegistration(const PendingRegistration& registration) {
 
 // Statuses never move backwards and identical ones are not rewritten. A task that finishes while
 // the orchestrator still wants it running goes to the restart policy.
-void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
-  Task* found = findTask(id);
+void Manager::applyStatus(Task* found, const TaskStatus& status) {
   if (found == nullptr) return;  // deleted since the call was accepted
   const Task& stored = *found;
   if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
@@ -240,7 +275,8 @@ void Manager::applyStatus(const TaskId& id, const TaskStatus& status) {
     return;
   }
   if (!serviceExists) {
-    deleteTask(id);  // its service was removed and the agent confirmed the stop
+    TaskId id = task.id;  // a copy: the record goes
+    deleteTask(id);       // its service was removed and the agent confirmed the stop
   } else if (isLive(task)) {
     onTaskFinished(task);
   } else {

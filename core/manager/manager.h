@@ -96,7 +96,7 @@ class Manager {
   void flushBatch();
   void applyRegistrations(std::vector<PendingRegistration> registrations);
   void answerRegistration(const PendingRegistration& registration);
-  void applyStatus(const TaskId& id, const TaskStatus& status);
+  void applyStatus(Task* found, const TaskStatus& status);
   void expireNode(const NodeId& node);
   void setNodeStatus(const NodeId& node, NodeStatus status, std::string message);
   void setExpiry(const NodeId& node, Instant expiresAt);
@@ -160,6 +160,11 @@ class Manager {
   std::map<ServiceId, std::set<TaskId>> tasksByService_;
   // Every task by id, for the hot paths (statuses): a hash lookup instead of a tree walk.
   std::unordered_map<TaskId, Task*, IdHash> taskIndex_;
+  // The task each queued status was found for at its call, parallel to state_.batch.statuses, so
+  // that the flush need not look it up again. A task deleted while the batch waits makes them
+  // stale (the pointer may dangle or name a new task of the same id): the flush looks them up.
+  std::vector<Task*> batchTasks_;
+  bool batchTasksStale_ = false;
   // Tasks waiting for the scheduler: PENDING with a desired state up to RUNNING.
   std::set<TaskId> pendingTasks_;
   std::set<std::pair<Instant, NodeId>> expiries_;
@@ -171,8 +176,10 @@ class Manager {
   // Records written since the last commit.
   std::set<NodeId> dirtyNodes_;
   std::set<ServiceId> dirtyServiceRecords_;
-  // Appended in any order, sorted and made unique at the commit.
-  std::vector<TaskId> dirtyTasks_;
+  // Appended in any order with the record as it then was (nullptr: deleted); at the commit the
+  // latest entry of each id is written. A record stays at its address until deleted, and a
+  // delete appends a later entry, so the latest pointer of an id is never dangling.
+  std::vector<std::pair<TaskId, const Task*>> dirtyTasks_;
   std::set<SecretId> dirtySecrets_;
   std::set<ConfigId> dirtyConfigs_;
 

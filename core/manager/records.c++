@@ -78,13 +78,14 @@ void Manager::putTask(Task task) {
   }
   indexTask(before, task);
   if (!task.nodeId.empty()) noteTaskChange(task.nodeId, task.id, before, &task);
-  dirtyTasks_.push_back(task.id);
   if (before != nullptr) {
     *before = std::move(task);
+    dirtyTasks_.emplace_back(before->id, before);
   } else {
     TaskId id = task.id;
     auto [it, inserted] = state_.cluster.tasks.emplace(id, std::move(task));
     KJ_ASSERT(inserted);
+    dirtyTasks_.emplace_back(id, &it->second);
     taskIndex_.emplace(std::move(id), &it->second);
   }
 }
@@ -95,7 +96,7 @@ const Task& Manager::setTaskStatus(Task& task, const TaskStatus& status) {
   KJ_REQUIRE(task.status.state >= TaskState::ASSIGNED, task.id.value);
   KJ_ASSERT(status.state >= task.status.state, "a task status moved backwards", task.id.value);
   task.status = status;
-  dirtyTasks_.push_back(task.id);
+  dirtyTasks_.emplace_back(task.id, &task);
   return task;
 }
 
@@ -149,9 +150,10 @@ void Manager::deleteTask(const TaskId& id) {
   byService->second.erase(id);
   if (byService->second.empty()) tasksByService_.erase(byService);
   pendingTasks_.erase(id);
+  if (!batchTasks_.empty()) batchTasksStale_ = true;
   taskIndex_.erase(id);
   tasks.erase(it);
-  dirtyTasks_.push_back(id);
+  dirtyTasks_.emplace_back(id, nullptr);
 }
 
 void Manager::deleteSecret(const SecretId& id) {
@@ -175,10 +177,16 @@ std::vector<Write> Manager::takeWrites() {
   materialize(dirtySecrets_, cluster.secrets, RecordKind::SECRET, copy, writes);
   materialize(dirtyConfigs_, cluster.configs, RecordKind::CONFIG, copy, writes);
   materialize(dirtyServiceRecords_, cluster.services, RecordKind::SERVICE, copy, writes);
-  std::sort(dirtyTasks_.begin(), dirtyTasks_.end());
-  dirtyTasks_.erase(std::unique(dirtyTasks_.begin(), dirtyTasks_.end()), dirtyTasks_.end());
-  for (const TaskId& id : dirtyTasks_) {
-    const Task* task = findTask(id);
+  // A batch of statuses arrives in id order already; otherwise sort, keeping each id's entries
+  // in the order they were made.
+  auto byId = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(dirtyTasks_.begin(), dirtyTasks_.end(), byId)) {
+    std::stable_sort(dirtyTasks_.begin(), dirtyTasks_.end(), byId);
+  }
+  for (size_t i = 0; i < dirtyTasks_.size(); ++i) {
+    const auto& [id, task] = dirtyTasks_[i];
+    if (i + 1 < dirtyTasks_.size() && dirtyTasks_[i + 1].first == id) continue;  // not the latest
+    KJ_ASSERT(task == nullptr || task->id == id, id.value);
     if (task == nullptr) {
       writes.emplace_back(std::in_place_type<Delete>, RecordKind::TASK, id.value);
     } else {
