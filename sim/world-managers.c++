@@ -66,8 +66,7 @@ void World::stepManager(ManagerHost& manager, const manager::Input& input) {
     for (const manager::Effect& effect : effects)
       lines.push_back(format(effect));
   }
-  record(manager.peer.nodeId.value, format(input), lines,
-         stateDigest(manager.core->state()));
+  record(manager.peer.nodeId.value, format(input), lines, stateDigest(manager.core->state()));
   if (manager.checker->violations().size() > violationsBefore) {
     const std::string& first = manager.checker->violations()[violationsBefore];
     std::string rule = "manager: ";
