@@ -2,15 +2,12 @@
 // state summary. Stable text: transcripts depend on it.
 #include <kj/debug.h>
 
+#include "core/overloaded.h"
+
 #include "core/format.h"
 
 namespace swarmlet {
 namespace {
-
-template <typename... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
 
 std::string orNone(const std::string& text) {
   return text.empty() ? "none" : text;

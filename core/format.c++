@@ -1,14 +1,11 @@
 #include "core/format.h"
 
+#include "core/overloaded.h"
+
 #include <kj/debug.h>
 
 namespace swarmlet {
 namespace {
-
-template <typename... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
 
 template <typename T, typename Render>
 std::string joined(const std::vector<T>& items, Render render) {

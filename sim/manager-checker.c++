@@ -1,5 +1,9 @@
 #include "sim/manager-checker.h"
 
+#include "core/overloaded.h"
+
+#include "sim/cluster-store.h"
+
 #include <kj/debug.h>
 
 #include <utility>
@@ -10,23 +14,6 @@
 #include "core/manager/manager.h"
 
 namespace swarmlet::sim {
-namespace {
-
-template <typename... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
-
-template <typename Map>
-std::vector<typename Map::mapped_type> values(const Map& map) {
-  std::vector<typename Map::mapped_type> out;
-  for (const auto& [id, record] : map)
-    out.push_back(record);
-  return out;
-}
-
-}  // namespace
-
 ManagerChecker::ManagerChecker(Duration heartbeatPeriod, uint32_t fullCheckEvery)
     : period_(heartbeatPeriod), fullCheckEvery_(fullCheckEvery) {
   KJ_REQUIRE(fullCheckEvery >= 1);
@@ -37,8 +24,7 @@ void ManagerChecker::fail(std::string what) {
 }
 
 manager::StoreSnapshot ManagerChecker::snapshot() const {
-  return manager::StoreSnapshot{values(store_.nodes), values(store_.services), values(store_.tasks),
-                                values(store_.secrets), values(store_.configs)};
+  return snapshotOf(store_);
 }
 
 void ManagerChecker::observe(Instant now, const manager::Input& input,
@@ -120,24 +106,8 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
   std::set<TaskId> placed;
   for (const manager::Write& write : persist.writes) {
     if (const auto* del = std::get_if<manager::Delete>(&write)) {
-      switch (del->kind) {
-        case manager::RecordKind::NODE:
-          store_.nodes.erase(NodeId{del->id});
-          registrationChains_.erase(NodeId{del->id});
-          break;
-        case manager::RecordKind::SERVICE:
-          store_.services.erase(ServiceId{del->id});
-          break;
-        case manager::RecordKind::TASK:
-          store_.tasks.erase(TaskId{del->id});
-          break;
-        case manager::RecordKind::SECRET:
-          store_.secrets.erase(SecretId{del->id});
-          break;
-        case manager::RecordKind::CONFIG:
-          store_.configs.erase(ConfigId{del->id});
-          break;
-      }
+      if (del->kind == manager::RecordKind::NODE) registrationChains_.erase(NodeId{del->id});
+      applyWrite(store_, write);
       continue;
     }
     const manager::Record& record = std::get<manager::Put>(write).record;
@@ -147,18 +117,10 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
           before != store_.tasks.end() && before->second.status.state >= TaskState::ASSIGNED;
       if (!wasPlaced && task->status.state >= TaskState::ASSIGNED) placed.insert(task->id);
       checkPutTask(*task);
-      store_.tasks[task->id] = *task;
     } else if (const auto* node = std::get_if<manager::NodeRecord>(&record)) {
       checkDown(now, *node);
-      store_.nodes[node->id] = *node;
-    } else if (const auto* service = std::get_if<manager::ServiceRecord>(&record)) {
-      store_.services[service->id] = *service;
-    } else if (const auto* secret = std::get_if<Secret>(&record)) {
-      store_.secrets[secret->id] = *secret;
-    } else {
-      const Config& config = std::get<Config>(record);
-      store_.configs[config.id] = config;
     }
+    applyWrite(store_, write);
   }
   for (const TaskId& id : placed) {
     auto task = store_.tasks.find(id);

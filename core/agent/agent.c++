@@ -1,19 +1,12 @@
 #include "core/agent/agent.h"
 
+#include "core/overloaded.h"
+
 #include <kj/debug.h>
 
 #include "core/limits.h"
 
 namespace swarmlet::agent {
-namespace {
-
-// std::visit needs one callable with an overload per alternative.
-template <typename... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
-
-}  // namespace
 
 Duration nextBackoff(Duration backoff) {
   KJ_REQUIRE(backoff >= Duration(), backoff);

@@ -3,6 +3,8 @@
 // answer is emitted after the commit that persists the change it reports.
 #include <kj/debug.h>
 
+#include "core/overloaded.h"
+
 #include <algorithm>
 
 #include "core/limits.h"
@@ -10,11 +12,6 @@
 
 namespace swarmlet::manager {
 namespace {
-
-template <typename... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
 
 ControlAnswer refuse(ControlErrorCode code, std::string message) {
   return ControlAnswer{0, ControlError{code, std::move(message)}, ""};

@@ -2,17 +2,14 @@
 // orders every Persist before the effects that reveal it.
 #include "core/manager/manager.h"
 
+#include "core/overloaded.h"
+
 #include <kj/debug.h>
 
 #include "core/limits.h"
 
 namespace swarmlet::manager {
 namespace {
-
-template <typename... Handlers>
-struct Overloaded : Handlers... {
-  using Handlers::operator()...;
-};
 
 template <typename Map>
 void restoreVersion(uint64_t& version, const Map& records) {
