@@ -30,6 +30,8 @@ const Draw DRAWS[] = {
     {FaultFamily::ROLE, FaultKind::DEMOTE, false},
     {FaultFamily::LEAVE, FaultKind::LEAVE, false},
     {FaultFamily::EXECUTOR, FaultKind::EXECUTOR_HANG, false},
+    // Last, so that adding it left every earlier family's draws where they were.
+    {FaultFamily::LEADER, FaultKind::LEADER_CRASH_AFTER_COMMIT, true},
 };
 
 }  // namespace
@@ -60,6 +62,8 @@ std::string format(FaultKind kind) {
       return "leave";
     case FaultKind::EXECUTOR_HANG:
       return "executor-hang";
+    case FaultKind::LEADER_CRASH_AFTER_COMMIT:
+      return "leader-crash-after-commit";
   }
   return "?";
 }

@@ -26,6 +26,11 @@ enum class FaultKind : uint8_t {
   DEMOTE,
   LEAVE,          // the node leaves the cluster
   EXECUTOR_HANG,  // the task's process stops answering (WAIT never ends, SHUTDOWN slow)
+  // Armed at its time, fired at the leader's next commit of reported statuses: the leader
+  // crashes right after it answered them and before any follower has the writes (the window
+  // in which acknowledged statuses are lost), restarted after `length`. A uniformly timed
+  // crash almost never lands in that window; this one always does.
+  LEADER_CRASH_AFTER_COMMIT,
 };
 
 struct Fault {

@@ -1,5 +1,6 @@
 #include "sim/profile.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "core/prng.h"
@@ -160,12 +161,16 @@ Profile drawProfile(uint64_t seed, const FaultSelection& selection) {
     if (perMessage(family) && rate > 0.5) rate = 0.5;
     profile[family] = FamilySettings{enabled, enabled ? rate : 0, enabled ? length : Duration()};
   }
+  // Log-uniform in [5ms, 2s): most runs replicate fast, some have followers that lag.
+  profile.replicationLagMax =
+      Duration::microseconds(static_cast<int64_t>(5000 * std::pow(400.0, prng.uniformUnit())));
   return profile;
 }
 
 std::string format(const Profile& profile) {
   std::string text = "latency=[" + formatDuration(profile.latencyMin) + "," +
-                     formatDuration(profile.latencyMax) + "]";
+                     formatDuration(profile.latencyMax) +
+                     "] replication-lag<=" + formatDuration(profile.replicationLagMax);
   bool any = false;
   for (size_t i = 0; i < FAULT_FAMILY_COUNT; ++i) {
     auto family = static_cast<FaultFamily>(i);

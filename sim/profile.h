@@ -61,6 +61,10 @@ struct Profile {
   // Every message's base one-way latency is drawn in [latencyMin, latencyMax].
   Duration latencyMin;
   Duration latencyMax;
+  // How long a leader's committed write may wait before a quorum of followers has it (a leader
+  // lost before then loses it): each write's lag is drawn in [1ms, 1ms + replicationLagMax].
+  // Slow followers make the window wide, and with it the statuses a failover can lose.
+  Duration replicationLagMax;
 
   const FamilySettings& operator[](FaultFamily f) const { return families[static_cast<size_t>(f)]; }
   FamilySettings& operator[](FaultFamily f) { return families[static_cast<size_t>(f)]; }

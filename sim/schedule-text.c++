@@ -6,11 +6,19 @@
 namespace swarmlet::sim {
 namespace {
 
-const FaultKind ALL_KINDS[] = {
-    FaultKind::SESSION_DROP,   FaultKind::ISOLATE_AGENT, FaultKind::ISOLATE_LEADER,
-    FaultKind::SPLIT_MANAGERS, FaultKind::ONE_WAY,       FaultKind::AGENT_CRASH,
-    FaultKind::MANAGER_CRASH,  FaultKind::LEADER_CHANGE, FaultKind::PROMOTE,
-    FaultKind::DEMOTE,         FaultKind::LEAVE,         FaultKind::EXECUTOR_HANG};
+const FaultKind ALL_KINDS[] = {FaultKind::SESSION_DROP,
+                               FaultKind::ISOLATE_AGENT,
+                               FaultKind::ISOLATE_LEADER,
+                               FaultKind::SPLIT_MANAGERS,
+                               FaultKind::ONE_WAY,
+                               FaultKind::AGENT_CRASH,
+                               FaultKind::MANAGER_CRASH,
+                               FaultKind::LEADER_CHANGE,
+                               FaultKind::PROMOTE,
+                               FaultKind::DEMOTE,
+                               FaultKind::LEAVE,
+                               FaultKind::EXECUTOR_HANG,
+                               FaultKind::LEADER_CRASH_AFTER_COMMIT};
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;

@@ -44,8 +44,12 @@ struct Options {
   std::string report;
 };
 
+// The command's own name, as it was run (a test-only build has another), for replay lines. Set
+// once in main, before any sweep thread starts.
+std::string programName = "swarmsim";
+
 std::string replayCommand(const WorldConfig& c, const std::string& faults) {
-  std::string command = "swarmsim --seed " + std::to_string(c.seed) + " --agents " +
+  std::string command = programName + " --seed " + std::to_string(c.seed) + " --agents " +
                         std::to_string(c.agents) + " --managers " + std::to_string(c.managers) +
                         " --services " + std::to_string(c.services) + " --replicas " +
                         std::to_string(c.replicas) + " --duration " + formatDuration(c.duration) +
@@ -70,7 +74,8 @@ std::string verdictLine(const RunResult& r) {
                 static_cast<unsigned long long>(r.stats.events),
                 formatDuration(r.simulated).c_str(), r.wallSeconds, speed(r));
   if (r.passed) return std::string("result: PASS, ") + text;
-  return "result: FAIL at " + formatInstant(r.violationAt) + ": " + r.violation + " (" + text + ")";
+  return "result: FAIL at " + formatInstant(r.violationAt) + ": " + r.violation + " (" + text +
+         ")\nrule: " + r.rule;
 }
 
 // Runs the seed twice and compares the hash chains event by event.
@@ -122,13 +127,26 @@ WorldConfig shrink(WorldConfig config, const RunResult& failure, int& runs) {
     }
     if (chunk == 1) break;
   }
+  // A violation during the faults needs no more of the run than up to it: the events before it
+  // do not depend on the duration. Whole seconds, so that the replay reads back exactly.
+  Duration upToViolation =
+      Duration::seconds((failure.violationAt - Instant::origin()).count() / 1'000'000'000 + 1);
+  if (upToViolation < config.duration) {
+    WorldConfig candidate = config;
+    candidate.duration = upToViolation;
+    std::erase_if(*candidate.schedule,
+                  [&](const Fault& f) { return f.at >= Instant::origin() + candidate.duration; });
+    if (fails(candidate)) config = candidate;
+  }
   while (config.agents > 1) {
     WorldConfig candidate = config;
     candidate.agents = config.agents > 2 ? config.agents / 2 : 1;
     auto& s = *candidate.schedule;
     std::erase_if(s, [&](const Fault& f) {
       bool agentFault = f.kind != FaultKind::MANAGER_CRASH && f.kind != FaultKind::LEADER_CHANGE &&
-                        f.kind != FaultKind::ISOLATE_LEADER && f.kind != FaultKind::SPLIT_MANAGERS;
+                        f.kind != FaultKind::ISOLATE_LEADER &&
+                        f.kind != FaultKind::SPLIT_MANAGERS &&
+                        f.kind != FaultKind::LEADER_CRASH_AFTER_COMMIT;
       return agentFault && f.target >= candidate.agents;
     });
     if (!fails(candidate)) break;
@@ -234,9 +252,13 @@ int runOne(Options& options) {
   if (!result.passed && options.shrink) {
     int runs = 0;
     WorldConfig smaller = shrink(config, result, runs);
-    std::printf("shrunk in %d runs: %zu of %zu faults, %u agents, %s, rule \"%s\"\n", runs,
-                smaller.schedule->size(), result.schedule.size(), smaller.agents,
-                formatDuration(smaller.duration).c_str(), result.rule.c_str());
+    std::printf(
+        "shrunk in %d runs: %zu of %zu faults, %u of %u agents, %u of %u services, %u of %u "
+        "replicas, %s of %s, %zu families off, rule \"%s\"\n",
+        runs, smaller.schedule->size(), result.schedule.size(), smaller.agents, config.agents,
+        smaller.services, config.services, smaller.replicas, config.replicas,
+        formatDuration(smaller.duration).c_str(), formatDuration(config.duration).c_str(),
+        smaller.disabledFamilies.size() - config.disabledFamilies.size(), result.rule.c_str());
     std::printf("shrunk replay: %s\n", replayCommand(smaller, options.faults).c_str());
   }
   std::printf("trace hash: %s\n", HashChain::hex(result.traceHash).c_str());
@@ -365,6 +387,7 @@ int main(int argc, char** argv) {
     return 2;
   };
   options.config.seed = seed;
+  programName = std::filesystem::path(argv[0]).filename().string();
   std::string error;
   auto selection = parseFaultSelection(options.faults, error);
   if (!selection) return usage(error);

@@ -18,6 +18,8 @@ void WorkerChecker::fail(std::string what) {
 void WorkerChecker::restarted() {
   operations_.clear();
   batchInFlight_.reset();
+  streamGeneration_ = 0;
+  streamAt_.reset();
   lastSent_.clear();
   sendGeneration_ = 0;
 }
@@ -57,7 +59,36 @@ void WorkerChecker::observe(Instant now, const Input& input, const std::vector<E
       batchInFlight_.reset();
     }
   }
+  if (const auto* received = std::get_if<AssignmentsReceived>(&input))
+    checkStream(*received, state);
   checkState(state);
+}
+
+// The agent's stream position must be the checker's own: a message that does not chain (a
+// duplicate, or one after a lost one) is a gap, and applying it could undo newer changes.
+void WorkerChecker::checkStream(const AssignmentsReceived& received, const AgentState& state) {
+  bool current = state.phase == AgentPhase::RUNNING &&
+                 state.session.phase == SessionPhase::REGISTERED &&
+                 received.generation == state.session.generation && !state.worker.leaving;
+  if (!current) return;
+  if (received.generation != streamGeneration_) {
+    streamGeneration_ = received.generation;
+    streamAt_.reset();
+  }
+  const AssignmentsMessage& message = received.message;
+  bool chains = message.type == AssignmentType::COMPLETE ||
+                (streamAt_.has_value() && message.appliesTo == *streamAt_);
+  std::string expected = streamAt_.value_or("(a COMPLETE due)");
+  if (chains) {
+    streamAt_ = message.resultsIn;
+  } else {
+    streamAt_.reset();
+  }
+  if (state.worker.resultsIn != streamAt_) {
+    fail(chains ? "an assignments message that chains was not applied: " + message.resultsIn
+                : "an INCREMENTAL applied across a gap: it applies to " + message.appliesTo +
+                      ", the stream is at " + expected);
+  }
 }
 
 void WorkerChecker::observeInput(const Input& input) {

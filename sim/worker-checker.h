@@ -6,7 +6,9 @@
 // persisted first, that statuses never move backwards, that a task has at most one executor
 // operation in flight, that a record is deleted only after the executor removed the task, that
 // the agent's memory equals the store after every step (so also right after a restart), and
-// that at most one status batch is in flight.
+// that at most one status batch is in flight, and that the assignment stream is applied only as
+// a chain (a COMPLETE, then INCREMENTALs each on the last one's resultsIn; after a gap nothing
+// until the next COMPLETE).
 //
 // Plain values; not thread-safe; one checker per agent, kept across the agent's restarts.
 #pragma once
@@ -53,6 +55,7 @@ class WorkerChecker {
   void checkOperation(const agent::ExecutorOperation& operation);
   void checkSend(const agent::SendStatuses& send, const agent::AgentState& state, bool stopping);
   void checkState(const agent::AgentState& state);
+  void checkStream(const agent::AssignmentsReceived& received, const agent::AgentState& state);
   void fail(std::string what);
 
   std::vector<std::string> violations_;
@@ -72,6 +75,10 @@ class WorkerChecker {
   // Per task, the highest status state and desired state seen in memory.
   std::map<TaskId, TaskState> lastState_;
   std::map<TaskId, TaskState> lastDesired_;
+  // The assignment stream as the checker chains it on its own: its generation and the last
+  // applied message's resultsIn (nullopt while a COMPLETE is due).
+  Generation streamGeneration_ = 0;
+  std::optional<std::string> streamAt_;
 };
 
 }  // namespace swarmlet::sim

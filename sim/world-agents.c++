@@ -2,7 +2,9 @@
 // the production shell will do — executes effects in order with group commit (effects after a
 // Persist wait for its sync), keeps one connection per session generation, matches answers to
 // the calls it made, and runs executor calls on the node's simulated executor.
+#include <algorithm>
 #include <cctype>
+#include <string_view>
 
 #include "core/format.h"
 #include "sim/world-impl.h"
@@ -10,24 +12,26 @@
 namespace swarmlet::sim {
 
 using swarmlet::format;
-namespace {
 
-// A violation's rule: its text without numbers, so that --shrink can tell "the same invariant"
-// from one run to the next.
+// A violation's rule, so that --shrink can tell "the same invariant" from one run to the next:
+// the message up to its first ": " (the details after it name states and times), with every word
+// that holds a digit (ids, counts, durations, node names) replaced by '#'.
 std::string ruleOf(const std::string& prefix, const std::string& message) {
   std::string rule = prefix;
-  for (char c : message) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      if (rule.empty() || rule.back() != '#') rule += '#';
-    } else {
-      rule += c;
-    }
-    if (rule.size() >= 100) break;
+  std::string_view head(message);
+  head = head.substr(0, std::min(head.find(": "), size_t{120}));
+  size_t start = 0;
+  while (start <= head.size()) {
+    size_t end = std::min(head.find(' ', start), head.size());
+    std::string_view word = head.substr(start, end - start);
+    bool digits = std::any_of(word.begin(), word.end(),
+                              [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (start > 0) rule += ' ';
+    rule += digits ? std::string_view("#") : word;
+    start = end + 1;
   }
   return rule;
 }
-
-}  // namespace
 
 uint64_t World::channelOf(const AgentHost& agent, Generation generation) const {
   return (static_cast<uint64_t>(agent.index + 1) << 40) ^ (agent.incarnation << 24) ^ generation;

@@ -8,6 +8,11 @@ using swarmlet::format;
 
 void World::beginFault(const Fault& fault) {
   if (healing_) return;
+  if (fault.kind == FaultKind::LEADER_CRASH_AFTER_COMMIT) {
+    record("world", "armed " + format(fault), {}, 0);
+    armedLeaderCrashes_.push_back(fault);
+    return;
+  }
   result_.stats.faultsApplied++;
   record("world", "fault " + format(fault), {}, 0);
   AgentHost* agent = fault.target < agents_.size() ? &agents_[fault.target] : nullptr;
@@ -62,6 +67,8 @@ void World::beginFault(const Fault& fault) {
       stepAgent(*agent, agent::LeaveRequested{});
       return;
     }
+    case FaultKind::LEADER_CRASH_AFTER_COMMIT:
+      return;  // armed above
     case FaultKind::EXECUTOR_HANG:
       if (agent == nullptr || !agent->alive) return;
       for (const auto& [task, process] : agent->executor->processes()) {
@@ -72,6 +79,22 @@ void World::beginFault(const Fault& fault) {
       }
       return;
   }
+}
+
+// An armed LEADER_CRASH_AFTER_COMMIT fires: the leader has just answered the status reports its
+// commit covers, and no follower has the writes yet. It restarts after the fault's length, like a
+// crash.
+void World::fireArmedLeaderCrash(ManagerHost& leader) {
+  if (armedLeaderCrashes_.empty() || healing_ || leader_ != leader.index) return;
+  Fault fault = armedLeaderCrashes_.front();
+  armedLeaderCrashes_.erase(armedLeaderCrashes_.begin());
+  result_.stats.faultsApplied++;
+  record("world",
+         "fault " + format(fault) + ": the leader is manager " + std::to_string(leader.index), {},
+         0);
+  crashManager(leader);
+  schedule(queue_.now() + fault.length,
+           FaultEnds{Fault{fault.at, FaultKind::MANAGER_CRASH, leader.index, fault.length}});
 }
 
 void World::endFault(const Fault& fault) {

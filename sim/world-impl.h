@@ -27,6 +27,9 @@ namespace swarmlet::sim {
 // --- Messages on the simulated network ------------------------------------------------------
 
 // From an agent's shell to a manager (forwarded to the leader by a follower).
+// The rule of a checker's violation message (world-agents.c++), compared by --shrink.
+std::string ruleOf(const std::string& prefix, const std::string& message);
+
 struct OpenSessionCall {
   NodeId node;
   SessionId previousSessionId;
@@ -211,6 +214,8 @@ struct ManagerHost {
   std::map<RequestId, manager::ControlOperation> controls;
   std::deque<manager::Effect> pipeline;
   bool committing = false;
+  // Status reports answered so far (an armed leader crash waits for a commit that answers some).
+  uint64_t statusesAnswered = 0;
   std::vector<manager::Write> staged;
 };
 
@@ -262,6 +267,7 @@ class World {
   // world-faults.c++: faults and workload.
   void beginFault(const Fault& fault);
   void endFault(const Fault& fault);
+  void fireArmedLeaderCrash(ManagerHost& leader);
   void workloadStep();
   void heal();
   void applyPartitions();
@@ -293,6 +299,8 @@ class World {
   RunResult result_;
   std::map<std::string, Instant> openSpans_;
   std::vector<Fault> activePartitions_;
+  // LEADER_CRASH_AFTER_COMMIT faults waiting for the leader's next commit, oldest first.
+  std::vector<Fault> armedLeaderCrashes_;
   std::optional<SecretId> secret_;
 };
 

@@ -69,11 +69,7 @@ void World::stepManager(ManagerHost& manager, const manager::Input& input) {
   record(manager.peer.nodeId.value, format(input), lines, stateDigest(manager.core->state()));
   if (manager.checker->violations().size() > violationsBefore) {
     const std::string& first = manager.checker->violations()[violationsBefore];
-    std::string rule = "manager: ";
-    for (char c : first) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) rule += c;
-    }
-    violation(rule.substr(0, 100), manager.peer.nodeId.value + ": " + first);
+    violation(ruleOf("manager: ", first), manager.peer.nodeId.value + ": " + first);
     return;
   }
   for (manager::Effect& effect : effects)
@@ -131,6 +127,7 @@ void World::executeManagerEffect(ManagerHost& manager, const manager::Effect& ef
         } else if constexpr (std::is_same_v<E, manager::StatusesAnswer>) {
           auto call = manager.calls.extract(e.request);
           if (!call.empty()) {
+            manager.statusesAnswered++;
             replyToAgent(manager, call.mapped(), StatusesReply{call.mapped().batch, e.error});
           }
         } else if constexpr (std::is_same_v<E, manager::SendSessionMessage>) {

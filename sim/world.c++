@@ -141,10 +141,12 @@ void World::dispatch(const WorldEvent& event) {
           unreplicated_.emplace_back(++writeSequence_, std::move(manager.staged));
           manager.staged.clear();
           Duration lag =
-              Duration::milliseconds(1) + world_.uniformDuration(Duration::milliseconds(50));
+              Duration::milliseconds(1) + world_.uniformDuration(profile_.replicationLagMax);
           schedule(queue_.now() + lag, Replicated{term_, writeSequence_});
           manager.committing = false;
+          uint64_t answered = manager.statusesAnswered;
           pumpManager(manager);
+          if (manager.statusesAnswered != answered) fireArmedLeaderCrash(manager);
         } else if constexpr (std::is_same_v<E, Replicated>) {
           if (e.term != term_) return;  // that leader's unreplicated writes were lost
           while (!unreplicated_.empty() && unreplicated_.front().first <= e.upTo) {

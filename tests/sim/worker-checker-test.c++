@@ -160,6 +160,43 @@ TEST(WorkerChecker, CatchesMemoryThatDiffersFromTheStore) {
   EXPECT_TRUE(mentions(checker, "t1 differs between memory and store"));
 }
 
+AssignmentsReceived streamMessage(AssignmentType type, const std::string& appliesTo,
+                                  const std::string& resultsIn) {
+  AssignmentsReceived received;
+  received.generation = 1;
+  received.message.type = type;
+  received.message.appliesTo = appliesTo;
+  received.message.resultsIn = resultsIn;
+  return received;
+}
+
+TEST(WorkerChecker, AcceptsAChainAndAResyncAfterAGap) {
+  WorkerChecker checker;
+  AgentState state = agentWith({});
+  state.worker.resultsIn = "r1";
+  checker.observe(at(0), streamMessage(AssignmentType::COMPLETE, "", "r1"), {}, state);
+  state.worker.resultsIn = "r2";
+  checker.observe(at(1), streamMessage(AssignmentType::INCREMENTAL, "r1", "r2"), {}, state);
+  // A duplicate of the first INCREMENTAL arrives late: a gap, so nothing applies.
+  state.worker.resultsIn.reset();
+  checker.observe(at(2), streamMessage(AssignmentType::INCREMENTAL, "r1", "r2"), {}, state);
+  state.worker.resultsIn = "r3";
+  checker.observe(at(3), streamMessage(AssignmentType::COMPLETE, "", "r3"), {}, state);
+  EXPECT_TRUE(checker.violations().empty()) << checker.violations().front();
+}
+
+TEST(WorkerChecker, CatchesAnIncrementalAppliedAcrossAGap) {
+  WorkerChecker checker;
+  AgentState state = agentWith({});
+  state.worker.resultsIn = "r1";
+  checker.observe(at(0), streamMessage(AssignmentType::COMPLETE, "", "r1"), {}, state);
+  state.worker.resultsIn = "r3";
+  checker.observe(at(1), streamMessage(AssignmentType::INCREMENTAL, "r2", "r3"), {}, state);
+  EXPECT_TRUE(mentions(checker,
+                       "an INCREMENTAL applied across a gap: it applies to r2, the "
+                       "stream is at r1"));
+}
+
 TEST(WorkerChecker, CatchesASecondBatchInFlight) {
   WorkerChecker checker;
   Task t1 = task("t1");

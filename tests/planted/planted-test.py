@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""A planted bug must be caught: planted-test.py PLANT PLANTED_SWARMSIM SWARMSIM.
+
+1. The plant's bounded sweep ('sweep:' in the plant file), run on the planted build, fails at
+   least one seed with the plant's violation ('expect:').
+2. The production swarmsim passes that same run, so the failure is the plant's doing.
+3. --shrink on the planted build reduces the run (fewer faults, agents or simulated time, and
+   nothing larger), and the shrunk replay still fails with the same violation.
+"""
+import json
+import re
+import shlex
+import subprocess
+import sys
+
+
+def header(plant):
+    fields = {}
+    for line in open(plant):
+        if line.startswith("--- "):
+            break
+        if ":" in line and not line.startswith("#"):
+            key, value = line.split(":", 1)
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def run(args):
+    return subprocess.run(args, capture_output=True, text=True, timeout=600)
+
+
+def seconds(text):
+    total = 0.0
+    for number, unit in re.findall(r"([0-9.]+)(ms|us|ns|h|m|s)", text):
+        total += float(number) * {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[unit]
+    return total
+
+
+def main(plant, planted, production):
+    fields = header(plant)
+    expect, sweep = fields["expect"], shlex.split(fields["sweep"])
+
+    r = run([planted, *sweep, "--jobs", "2", "--json"])
+    assert r.returncode == 1, f"the sweep {sweep} did not fail (exit {r.returncode}):\n{r.stderr}"
+    summary = json.loads(r.stdout)
+    said = lambda f: f["rule"] + ": " + f["violation"]
+    caught = [f for f in summary["failures"] if expect in said(f)]
+    others = [said(f) for f in summary["failures"] if expect not in said(f)]
+    assert caught, f"no failure says '{expect}'; failures: {others[:5]}"
+    print(f"{plant}: {len(caught)} of {summary['passed'] + summary['failed']} seeds caught it "
+          f"(first: seed {caught[0]['seed']}: {said(caught[0])})")
+    if others:
+        print(f"  other violations, also from the plant: {others[:3]}")
+
+    # The same run on the production build passes.
+    replay = shlex.split(caught[0]["replay"])[1:]
+    r = run([production, *replay])
+    assert r.returncode == 0, f"production swarmsim fails the same run too:\n{r.stdout[-2000:]}"
+
+    # --shrink reduces it, and the reduced run fails the same way.
+    r = run([planted, *replay, "--shrink"])
+    assert r.returncode == 1, r.stdout[-2000:]
+    shrunk = re.search(r"^shrunk in \d+ runs: (\d+) of (\d+) faults, (\d+) of (\d+) agents, "
+                       r"(\d+) of (\d+) services, (\d+) of (\d+) replicas, (\S+) of (\S+), "
+                       r"(\d+) families off", r.stdout, re.M)
+    assert shrunk, f"no shrink summary:\n{r.stdout[-2000:]}"
+    print("  " + shrunk.group(0))
+    g = shrunk.groups()
+    pairs = [(int(g[0]), int(g[1])), (int(g[2]), int(g[3])), (int(g[4]), int(g[5])),
+             (int(g[6]), int(g[7])), (seconds(g[8]), seconds(g[9])), (0, int(g[10]))]
+    assert all(now <= before for now, before in pairs), shrunk.group(0)
+    assert any(now < before for now, before in pairs), f"--shrink did not reduce the run: {shrunk.group(0)}"
+    line = next(l for l in r.stdout.splitlines() if l.startswith("shrunk replay: "))
+    r = run([planted, *shlex.split(line[len("shrunk replay: "):])[1:]])
+    assert r.returncode == 1, f"the shrunk replay passes:\n{r.stdout[-2000:]}"
+    assert expect in r.stdout, f"the shrunk replay fails another way:\n{r.stdout[-2000:]}"
+    print("  " + line)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit("usage: planted-test.py PLANT PLANTED_SWARMSIM SWARMSIM")
+    main(*sys.argv[1:])
