@@ -27,7 +27,7 @@ enum class FaultFamily : uint8_t {
   ROLE,           // nodes promoted and demoted
   LEAVE,          // nodes leave the cluster
   EXECUTOR,       // start failures, non-zero exits, hangs, slow stops
-  CLOCK,          // per-node clock skew on the timers they arm
+  CLOCK,          // per-agent clocks off true time: rate (the drawn fraction), offset, steps
 };
 
 inline constexpr size_t FAULT_FAMILY_COUNT = 13;

@@ -45,6 +45,11 @@ bool World::sessionOpenInCore(const AgentHost& agent, Generation generation) con
 
 void World::startAgent(AgentHost& agent, bool restart) {
   agent.incarnation++;
+  // The wall clock may have been set while the process was down, either way by up to 2 s.
+  Duration step = clocks_.uniformDuration(Duration::seconds(4)) - Duration::seconds(2);
+  if (restart && profile_[FaultFamily::CLOCK].enabled) {
+    agent.clock.setOffset(max(Duration(), agent.clock.offset() + step));
+  }
   agent::AgentConfig config{
       Prng::deriveSeed(config_.seed, 100 + agent.index * 1'000 + agent.incarnation)};
   if (!agent.core) {
@@ -65,7 +70,7 @@ void World::startAgent(AgentHost& agent, bool restart) {
 void World::stepAgent(AgentHost& agent, const agent::Input& input) {
   if (stopped()) return;
   size_t violationsBefore = agent.core->violations().size();
-  std::vector<agent::Effect> effects = agent.core->step(queue_.now(), input);
+  std::vector<agent::Effect> effects = agent.core->step(agent.clock.local(queue_.now()), input);
   result_.stats.steps++;
   std::vector<std::string> lines;
   if (sink_) {
@@ -90,9 +95,11 @@ void World::wakeAgentLater(AgentHost& agent) {
     agent.wakeAt.reset();
     return;
   }
-  if (agent.wakeAt == deadline) return;
-  agent.wakeAt = deadline;
-  schedule(*deadline, AgentWake{agent.index, agent.incarnation});
+  // The deadline is on the host's clock; the wake-up is at the true time that clock reaches it.
+  Instant at = std::max(queue_.now(), agent.clock.global(*deadline));
+  if (agent.wakeAt == at) return;
+  agent.wakeAt = at;
+  schedule(at, AgentWake{agent.index, agent.incarnation});
 }
 
 // Group commit: consecutive Persist effects become one sync; everything after them waits.

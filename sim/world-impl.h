@@ -19,6 +19,7 @@
 #include "sim/event-queue.h"
 #include "sim/executor-model.h"
 #include "sim/hash-chain.h"
+#include "sim/host-clock.h"
 #include "sim/manager-checker.h"
 #include "sim/world.h"
 
@@ -175,7 +176,8 @@ struct AgentHost {
   bool alive = true;
   bool gone = false;  // left the cluster (or stopped): not coming back
   uint64_t incarnation = 0;
-  std::optional<Instant> wakeAt;
+  std::optional<Instant> wakeAt;  // true time
+  HostClock clock;
   std::optional<Connection> connection;
   // The shell's write path: effects wait behind a sync in progress (group commit).
   std::deque<agent::Effect> pipeline;
@@ -282,6 +284,8 @@ class World {
   Network network_;
   Prng workload_;
   Prng world_;
+  // Each agent's clock rate and offset, and the offset steps at restarts (the CLOCK family).
+  Prng clocks_;
   std::vector<ManagerHost> managers_;
   std::vector<AgentHost> agents_;
   std::optional<uint32_t> leader_;

@@ -16,6 +16,9 @@ namespace {
 constexpr uint64_t NETWORK_STREAM = 1;
 constexpr uint64_t WORKLOAD_STREAM = 2;
 constexpr uint64_t WORLD_STREAM = 3;
+constexpr uint64_t CLOCKS_STREAM = 4;
+// A clock runs at most this far off true time, in parts per million, whatever the profile says.
+constexpr int64_t CLOCK_PPM_MAX = 100'000;
 
 }  // namespace
 
@@ -41,7 +44,8 @@ World::World(const WorldConfig& config, const EventSink& sink)
                                         config.managers)),
       network_(profile_, Prng::deriveSeed(config.seed, NETWORK_STREAM)),
       workload_(Prng::deriveSeed(config.seed, WORKLOAD_STREAM)),
-      world_(Prng::deriveSeed(config.seed, WORLD_STREAM)) {
+      world_(Prng::deriveSeed(config.seed, WORLD_STREAM)),
+      clocks_(Prng::deriveSeed(config.seed, CLOCKS_STREAM)) {
   KJ_REQUIRE(config.managers >= 1 && config.agents >= 1, "a cluster needs a manager and an agent");
   for (uint32_t i = 0; i < config.managers; ++i) {
     ManagerHost host;
@@ -58,6 +62,13 @@ World::World(const WorldConfig& config, const EventSink& sink)
     host.node = NodeId{"node-" + std::to_string(i)};
     host.executor =
         std::make_unique<ExecutorModel>(profile_, Prng::deriveSeed(config.seed, 10'000 + i));
+    // Drawn whether or not CLOCK is on, so that switching it leaves the other draws alone.
+    const FamilySettings& clock = profile_[FaultFamily::CLOCK];
+    int64_t ppmMax = std::min<int64_t>(static_cast<int64_t>(clock.rate * 1e6), CLOCK_PPM_MAX);
+    int64_t ppm =
+        static_cast<int64_t>(clocks_.uniform(2 * static_cast<uint64_t>(ppmMax) + 1)) - ppmMax;
+    Duration offset = clocks_.uniformDuration(Duration::seconds(600));
+    if (clock.enabled) host.clock = HostClock(offset, ppm);
     agents_.push_back(std::move(host));
   }
   result_.profile = profile_;

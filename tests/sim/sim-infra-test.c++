@@ -6,6 +6,7 @@
 
 #include "sim/event-queue.h"
 #include "sim/hash-chain.h"
+#include "sim/host-clock.h"
 #include "sim/network.h"
 #include "sim/profile.h"
 
@@ -48,6 +49,28 @@ TEST(HashChain, EqualRunsChainEquallyAndAnyDifferenceShows) {
   e.add("y", 0);
   e.add("x", 0);
   EXPECT_NE(d.value(), e.value());
+}
+
+TEST(HostClock, ReadsOffsetAndRateAndNeverReachesADeadlineEarly) {
+  HostClock fast(Duration::seconds(30), 20'000);  // 2% fast, 30 s ahead
+  EXPECT_EQ(fast.local(at(0)), at(30'000));
+  EXPECT_EQ(fast.local(at(10'000)), at(40'200));
+  HostClock slow(Duration::milliseconds(5), -50'000);  // 5% slow
+  Prng prng(7);
+  for (const HostClock& clock : {fast, slow, HostClock()}) {
+    Instant previous = clock.local(at(0));
+    for (int i = 0; i < 2000; ++i) {
+      Instant global = Instant::origin() + prng.uniformDuration(Duration::seconds(3600));
+      Instant deadline = clock.local(global) + prng.uniformDuration(Duration::seconds(10));
+      Instant wake = clock.global(deadline);
+      // The host reads the deadline at the wake-up, and not one nanosecond before it.
+      EXPECT_GE(clock.local(wake), deadline);
+      EXPECT_LT(clock.local(wake - Duration::nanoseconds(1)), deadline);
+      Instant later = clock.local(at(i));
+      EXPECT_GE(later, previous);
+      previous = later;
+    }
+  }
 }
 
 TEST(Profile, TheSameSeedDrawsTheSameProfile) {
