@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages swarmlet needs to build and test, skipping those already
-# present (so a prepared machine does not touch the network). Needs root, or sudo.
+# present (so a prepared machine does not touch the network). Needs root, or sudo. Extra package
+# names given as arguments are ensured too (scripts/report-screenshot.sh asks for chromium).
 set -euo pipefail
 
 PACKAGES=(
@@ -8,6 +9,7 @@ PACKAGES=(
   capnproto libcapnp-dev libleveldb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev git
   clang-format
+  "$@"
 )
 
 missing=()

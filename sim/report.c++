@@ -46,12 +46,12 @@ std::string timeline(const RunResult& result) {
     hosts.insert(span.host);
   if (!result.schedule.empty()) hosts.insert("faults");
   double total = std::max(result.simulated.toSeconds(), 1.0);
-  const double width = 900, left = 110, row = 18;
+  const double width = 900, left = 110, row = 26;
   std::map<std::string, size_t> rowOf;
   for (const std::string& host : hosts)
     rowOf.emplace(host, rowOf.size());
   double height = row * static_cast<double>(hosts.size()) + 30;
-  std::string svg = "<svg width='" + number(left + width + 10) + "' height='" + number(height) +
+  std::string svg = "<svg width='" + number(left + width + 40) + "' height='" + number(height) +
                     "' xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='11'>";
   for (const auto& [host, index] : rowOf) {
     double y = static_cast<double>(index) * row + 4;
@@ -63,12 +63,41 @@ std::string timeline(const RunResult& result) {
     double x0 = left + width * (span.begin - Instant::origin()).toSeconds() / total;
     double x1 = left + width * (span.end - Instant::origin()).toSeconds() / total;
     double y = static_cast<double>(rowOf[span.host]) * row + 4;
-    svg += "<rect x='" + number(x0) + "' y='" + number(y + 3) + "' width='" +
-           number(std::max(x1 - x0, 1.0)) + "' height='" + number(row - 6) + "' fill='" +
-           colorOf(span.kind) + "'><title>" +
+    svg += "<rect x='" + number(x0) + "' y='" + number(y + 2) + "' width='" +
+           number(std::max(x1 - x0, 1.0)) + "' height='12' fill='" + colorOf(span.kind) +
+           "'><title>" +
            escape(span.kind + " " + formatInstant(span.begin) + " .. " + formatInstant(span.end) +
                   " " + span.label) +
            "</title></rect>";
+  }
+  // Under each node's sessions, its tasks as the agent holds them: a band split by phase.
+  std::map<std::string, std::vector<const TaskSample*>> samplesOf;
+  for (const TaskSample& sample : result.taskSamples)
+    samplesOf[sample.host].push_back(&sample);
+  for (const auto& [host, samples] : samplesOf) {
+    double y = static_cast<double>(rowOf[host]) * row + 4 + 16;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      const TaskSample& s = *samples[i];
+      uint32_t tasks = s.starting + s.running + s.finished;
+      if (tasks == 0) continue;
+      Instant end =
+          i + 1 < samples.size() ? samples[i + 1]->at : Instant::origin() + result.simulated;
+      double x0 = left + width * (s.at - Instant::origin()).toSeconds() / total;
+      double x1 = left + width * (end - Instant::origin()).toSeconds() / total;
+      std::string title = std::to_string(s.running) + " running, " + std::to_string(s.starting) +
+                          " starting, " + std::to_string(s.finished) + " finished from " +
+                          formatInstant(s.at);
+      double band = 0;
+      for (auto [count, color] : {std::pair{s.running, "#2e7d32"}, std::pair{s.starting, "#fdd835"},
+                                  std::pair{s.finished, "#90a4ae"}}) {
+        double h = 7.0 * count / tasks;
+        if (h <= 0) continue;
+        svg += "<rect x='" + number(x0) + "' y='" + number(y + band) + "' width='" +
+               number(std::max(x1 - x0, 1.0)) + "' height='" + number(h) + "' fill='" + color +
+               "'><title>" + escape(title) + "</title></rect>";
+        band += h;
+      }
+    }
   }
   for (const Fault& fault : result.schedule) {
     double x = left + width * (fault.at - Instant::origin()).toSeconds() / total;
@@ -144,8 +173,9 @@ std::string renderReport(const WorldConfig& config, const RunResult& result,
           std::to_string(s.network.sent) + " / " + std::to_string(s.network.dropped) + " / " +
           std::to_string(s.network.cut) + "</td></tr></table>";
   html +=
-      "<h2>Timeline</h2><p>Green: registered session; red: down; blue: leader; orange: "
-      "scheduled faults (hover for details).</p>" +
+      "<h2>Timeline</h2><p>Bars: green, a registered session; red, down; blue, leader. "
+      "Under each node, its tasks as the agent holds them: dark green running, yellow not yet "
+      "running, grey finished. Orange dots: scheduled faults. Hover for details.</p>" +
       timeline(result);
   html += "<h2>Distributions</h2>" + histogram(s.heartbeatRoundTrips, "Heartbeat round trip") +
           histogram(s.statusLatencies, "Status report latency (send to acknowledgement)");

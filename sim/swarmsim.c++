@@ -232,6 +232,7 @@ int runOne(Options& options) {
       return 2;
     }
   }
+  config.recordTaskStates = !options.report.empty();
   RunResult result = runWorld(config, makeSink(options, trace.get()));
   std::printf("faults scheduled: %zu, applied: %llu\n", result.schedule.size(),
               static_cast<unsigned long long>(result.stats.faultsApplied));

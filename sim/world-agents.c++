@@ -85,8 +85,32 @@ void World::stepAgent(AgentHost& agent, const agent::Input& input) {
   }
   for (agent::Effect& effect : effects)
     agent.pipeline.push_back(std::move(effect));
+  if (config_.recordTaskStates) sampleTaskStates(agent);
   pumpAgent(agent);
   wakeAgentLater(agent);
+}
+
+// A sample whenever the agent's tasks change phase (none for a crashed agent).
+void World::sampleTaskStates(const AgentHost& agent) {
+  TaskSample sample{agent.node.value, queue_.now()};
+  if (agent.alive && agent.core) {
+    for (const auto& [id, entry] : agent.core->state().worker.tasks) {
+      TaskState state = entry.task.status.state;
+      if (isTerminal(state))
+        sample.finished++;
+      else if (state == TaskState::RUNNING)
+        sample.running++;
+      else
+        sample.starting++;
+    }
+  }
+  TaskSample& last = lastTaskSample_[agent.index];
+  if (last.host == sample.host && last.starting == sample.starting &&
+      last.running == sample.running && last.finished == sample.finished) {
+    return;
+  }
+  last = sample;
+  result_.taskSamples.push_back(sample);
 }
 
 void World::wakeAgentLater(AgentHost& agent) {
@@ -297,6 +321,7 @@ void World::crashAgent(AgentHost& agent) {
   spanEnd(agent.node.value, "session");
   spanBegin(agent.node.value, "down");
   agent.alive = false;
+  if (config_.recordTaskStates) sampleTaskStates(agent);
   agent.connection.reset();
   agent.pipeline.clear();
   agent.staged.clear();

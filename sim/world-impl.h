@@ -250,6 +250,7 @@ class World {
   bool sessionOpenInCore(const AgentHost& agent, Generation generation) const;
   uint64_t channelOf(const AgentHost& agent, Generation generation) const;
   void wakeAgentLater(AgentHost& agent);
+  void sampleTaskStates(const AgentHost& agent);
 
   // world-managers.c++: the managers' shells, the replicated store, leadership.
   void startLeader(uint32_t index);
@@ -302,6 +303,7 @@ class World {
   HashChain chain_;
   RunResult result_;
   std::map<std::string, Instant> openSpans_;
+  std::map<uint32_t, TaskSample> lastTaskSample_;
   std::vector<Fault> activePartitions_;
   // LEADER_CRASH_AFTER_COMMIT faults waiting for the leader's next commit, oldest first.
   std::vector<Fault> armedLeaderCrashes_;

@@ -37,6 +37,8 @@ struct WorldConfig {
   std::vector<FaultFamily> disabledFamilies;
   // Keep the per-event hash chain (for the determinism self-check).
   bool recordChain = false;
+  // Keep each agent's task states over time (for the report's timeline).
+  bool recordTaskStates = false;
 };
 
 // One event of the run as the trace and the log see it.
@@ -72,6 +74,15 @@ struct Span {
   std::string label;
 };
 
+// An agent's tasks by phase from `at` on, as its memory holds them, for the report.
+struct TaskSample {
+  std::string host;
+  Instant at;
+  uint32_t starting = 0;  // before RUNNING
+  uint32_t running = 0;
+  uint32_t finished = 0;  // terminal
+};
+
 struct RunResult {
   bool passed = true;
   // The first violated invariant: its rule (stable across runs, compared by --shrink) and the
@@ -88,6 +99,7 @@ struct RunResult {
   std::vector<std::string> chainEvents;
   RunStats stats;
   std::vector<Span> timeline;
+  std::vector<TaskSample> taskSamples;  // when recordTaskStates
 };
 
 // Receives every event as it happens (trace file, log, report). Optional; slows the run.
