@@ -77,6 +77,8 @@ def report(swarmsim):
         assert {"i", "t_ns", "host", "event", "effects", "hash"} <= set(first), first
         html = open(os.path.join(folder, "report.html")).read()
         assert "<svg" in html and "Heartbeat round trip" in html and "<script" not in html
+        # Each node's task states are drawn under its sessions.
+        assert " running, " in html and " finished from " in html, "no task-state band"
 
 
 # Seeds that found bugs, with what broke. Each must pass from now on.
