@@ -58,8 +58,10 @@ std::vector<Instant> Network::route(HostId from, HostId to, uint64_t channel, In
   if (delayed) counters_.delayed++;
   std::vector<Instant> arrivals{arrival};
   if (duplicated) {
+    // The copy follows its original, and everything later on the connection follows the copy.
     counters_.duplicated++;
-    arrivals.push_back(arrival + latency());
+    last = arrival + latency();
+    arrivals.push_back(last);
   }
   counters_.delivered += arrivals.size();
   KJ_ASSERT(arrival >= now);

@@ -4,7 +4,7 @@
 // messages of different connections between the same hosts (an old session's last words and a
 // new session's first) can arrive out of order; DELAY adds long stalls (to a whole connection),
 // DROP blackholes a connection from the lost message on (TCP cannot lose one message and go
-// on), DUPLICATE delivers twice,
+// on), DUPLICATE delivers twice (the copy right after the original, still in order),
 // and partitions cut links in one or both directions. All draws come from the network's own PRNG
 // stream. Not thread-safe; one per simulated world.
 #pragma once

@@ -158,6 +158,24 @@ TEST(Network, ReorderingCrossesConnectionsButNeverOneConnection) {
   EXPECT_GT(network.counters().reordered, 800u);
 }
 
+// A duplicate on a connection comes right after its original, before anything sent later: an
+// at-least-once transport repeats, it does not send a stale copy after newer messages. (A late
+// copy of a COMPLETE assignment set, after an INCREMENTAL, once made an agent drop a task its
+// manager still counted: a fault no real stream can produce.)
+TEST(Network, DuplicatesKeepTheirConnectionInOrder) {
+  Profile profile = quietProfile();
+  profile[FaultFamily::DUPLICATE] = FamilySettings{true, 0.3, Duration()};
+  Network network(profile, 11);
+  Instant last;
+  for (int i = 0; i < 3000; ++i) {
+    for (Instant arrival : network.route(1, 2, 7, at(i / 20))) {
+      EXPECT_GE(arrival, last) << "message " << i;
+      last = arrival;
+    }
+  }
+  EXPECT_GT(network.counters().duplicated, 700u);
+}
+
 TEST(Network, CutsAreDirectedAndHeal) {
   Network network(quietProfile(), 5);
   network.cut(1, 2);

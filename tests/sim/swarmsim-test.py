@@ -89,6 +89,9 @@ REGRESSIONS = [
     (["--seed", "487", "--faults", "heavy"], "an old connection's close ended a resumed session"),
     (["--seed", "1", "--agents", "100", "--services", "10", "--replicas", "100",
       "--duration", "60s", "--faults", "light"], "a rolling update outlasted the heal phase"),
+    (["--seed", "4196", "--duration", "60s", "--faults", "heavy"],
+     "a late duplicate of a COMPLETE set made an agent drop a task its manager still counted "
+     "(duplicates now keep their connection's order)"),
 ]
 
 
