@@ -6,6 +6,8 @@
 
 #include <kj/debug.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 #include <variant>
 
@@ -23,6 +25,11 @@ void ManagerChecker::fail(std::string what) {
   violations_.push_back(std::move(what));
 }
 
+void ManagerChecker::expectStore(manager::ClusterState store) {
+  store_ = std::move(store);
+  rebuildUnits();
+}
+
 manager::StoreSnapshot ManagerChecker::snapshot() const {
   return snapshotOf(store_);
 }
@@ -30,6 +37,7 @@ manager::StoreSnapshot ManagerChecker::snapshot() const {
 void ManagerChecker::observe(Instant now, const manager::Input& input,
                              const std::vector<manager::Effect>& effects,
                              const manager::ManagerState& state) {
+  touched_.clear();
   if (const auto* start = std::get_if<manager::Start>(&input)) onStart(now, *start);
   if (const auto* request = std::get_if<manager::SessionRequested>(&input)) {
     registrationRequests_[request->request] = now;
@@ -68,14 +76,115 @@ void ManagerChecker::observe(Instant now, const manager::Input& input,
                },
                effect);
   }
-  bool persisted = std::holds_alternative<manager::Start>(input);
+  bool started = std::holds_alternative<manager::Start>(input);
+  bool persisted = false;
   for (const manager::Effect& effect : effects) {
     persisted = persisted || std::holds_alternative<manager::Persist>(effect);
   }
-  if (persisted || ++steps_ % fullCheckEvery_ == 0) {
-    checkMirror(state);
-    checkUnits(state);
+  steps_++;
+  sinceFullCheck_++;
+  size_t records = store_.nodes.size() + store_.services.size() + store_.tasks.size() +
+                   store_.secrets.size() + store_.configs.size();
+  uint64_t interval = std::max<uint64_t>(fullCheckEvery_, records / 8);
+  if (fullCheckEvery_ == 1 || started || sinceFullCheck_ >= interval) {
+    checkAll(state);
+  } else if (persisted) {
+    checkTouched(state);
   }
+}
+
+void ManagerChecker::checkAll(const manager::ManagerState& state) {
+  sinceFullCheck_ = 0;
+  checkMirror(state);
+  checkUnits(state);
+}
+
+// The step's part of checkMirror and checkUnits: only the records this step wrote can have
+// changed in the store, so only they (and the counts) are compared with the manager's memory,
+// and only the units of written tasks can newly hold two live tasks. What memory changed without
+// a write is left to the next full check (see the constructor's comment).
+void ManagerChecker::checkTouched(const manager::ManagerState& state) {
+  const manager::ClusterState& memory = state.cluster;
+  if (state.phase == manager::ManagerPhase::RUNNING) {
+    bool same = memory.nodes.size() == store_.nodes.size() &&
+                memory.services.size() == store_.services.size() &&
+                memory.tasks.size() == store_.tasks.size() &&
+                memory.secrets.size() == store_.secrets.size() &&
+                memory.configs.size() == store_.configs.size();
+    auto equal = [](const auto& a, const auto& b, const auto& key) {
+      auto x = a.find(key);
+      auto y = b.find(key);
+      if (x == a.end() || y == b.end()) return (x == a.end()) == (y == b.end());
+      return x->second == y->second;
+    };
+    for (const auto& [kind, id] : touched_) {
+      if (!same) break;
+      switch (static_cast<manager::RecordKind>(kind)) {
+        case manager::RecordKind::NODE:
+          same = equal(memory.nodes, store_.nodes, NodeId{id});
+          break;
+        case manager::RecordKind::SERVICE:
+          same = equal(memory.services, store_.services, ServiceId{id});
+          break;
+        case manager::RecordKind::TASK:
+          same = equal(memory.tasks, store_.tasks, TaskId{id});
+          break;
+        case manager::RecordKind::SECRET:
+          same = equal(memory.secrets, store_.secrets, SecretId{id});
+          break;
+        case manager::RecordKind::CONFIG:
+          same = equal(memory.configs, store_.configs, ConfigId{id});
+          break;
+      }
+    }
+    if (!same) fail("the manager's records differ from what it persisted");
+  }
+  for (const TaskId& id : orphans_)
+    fail("live task " + id.value + " of a removed service");
+  for (const auto& [kind, id] : touched_) {
+    if (static_cast<manager::RecordKind>(kind) != manager::RecordKind::TASK) continue;
+    auto unit = unitOfTask_.find(TaskId{id});
+    if (unit == unitOfTask_.end()) continue;
+    const Task& task = store_.tasks.at(TaskId{id});
+    if (isTerminal(task.status.state)) fail("task " + id + " finished but is still live");
+    const std::set<TaskId>& holders = units_[unit->second];
+    if (holders.size() > 1) {
+      const Task& second = store_.tasks.at(*std::next(holders.begin()));
+      fail("a second live task " + second.id.value + " in slot " + std::to_string(second.slot) +
+           " node " + second.nodeId.value + " of service " +
+           store_.services.at(second.serviceId).spec.name);
+    }
+  }
+}
+
+void ManagerChecker::rebuildUnits() {
+  units_.clear();
+  unitOfTask_.clear();
+  orphans_.clear();
+  for (const auto& [id, task] : store_.tasks)
+    indexTask(task);
+}
+
+void ManagerChecker::unindexTask(const TaskId& id) {
+  orphans_.erase(id);
+  auto unit = unitOfTask_.find(id);
+  if (unit == unitOfTask_.end()) return;
+  auto holders = units_.find(unit->second);
+  holders->second.erase(id);
+  if (holders->second.empty()) units_.erase(holders);
+  unitOfTask_.erase(unit);
+}
+
+void ManagerChecker::indexTask(const Task& task) {
+  if (!manager::isLive(task)) return;
+  auto service = store_.services.find(task.serviceId);
+  if (service == store_.services.end()) {
+    orphans_.insert(task.id);
+    return;
+  }
+  manager::UnitKey unit = manager::unitOf(task, service->second.spec.mode);
+  units_[unit].insert(task.id);
+  unitOfTask_.emplace(task.id, std::move(unit));
 }
 
 // A restart keeps the store (the shell hands it over) and drops every session.
@@ -93,6 +202,7 @@ void ManagerChecker::onStart(Instant now, const manager::Start& start) {
     restored.configs[r.id] = r;
   if (restored != store_) fail("start restores a store that differs from what was persisted");
   store_ = std::move(restored);
+  rebuildUnits();
   streams_.clear();
   lastAlive_.clear();
   // Registration throttling is memory (SwarmKit's too): a new manager starts counting afresh.
@@ -106,11 +216,26 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
   std::set<TaskId> placed;
   for (const manager::Write& write : persist.writes) {
     if (const auto* del = std::get_if<manager::Delete>(&write)) {
+      touched_.emplace(static_cast<int>(del->kind), del->id);
       if (del->kind == manager::RecordKind::NODE) registrationChains_.erase(NodeId{del->id});
+      if (del->kind == manager::RecordKind::TASK) unindexTask(TaskId{del->id});
       applyWrite(store_, write);
+      if (del->kind == manager::RecordKind::SERVICE) rebuildUnits();
       continue;
     }
     const manager::Record& record = std::get<manager::Put>(write).record;
+    std::visit(
+        [&](const auto& r) { touched_.emplace(static_cast<int>(record.index()), r.id.value); },
+        record);
+    if (const auto* service = std::get_if<manager::ServiceRecord>(&record)) {
+      // A new service or a changed mode moves units: index again (rare).
+      auto before = store_.services.find(service->id);
+      bool moved =
+          before == store_.services.end() || before->second.spec.mode != service->spec.mode;
+      applyWrite(store_, write);
+      if (moved) rebuildUnits();
+      continue;
+    }
     if (const auto* task = std::get_if<Task>(&record)) {
       auto before = store_.tasks.find(task->id);
       bool wasPlaced =
@@ -121,6 +246,10 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
       checkDown(now, *node);
     }
     applyWrite(store_, write);
+    if (const auto* task = std::get_if<Task>(&record)) {
+      unindexTask(task->id);
+      indexTask(*task);
+    }
   }
   for (const TaskId& id : placed) {
     auto task = store_.tasks.find(id);

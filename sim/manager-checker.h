@@ -36,12 +36,20 @@ namespace swarmlet::sim {
 
 class ManagerChecker {
  public:
-  // The whole-cluster checks (records equal the persisted store; at most one live task per slot
-  // or node; placements) cost time in proportion to the cluster. They run after every step that
-  // persisted something, and otherwise after every `fullCheckEvery`-th step: 1 (every step) for
-  // transcripts and property tests, more for large simulations, where changes that bypass the
-  // store are still caught, a little later.
+  // The whole-cluster checks (the manager's records equal the persisted store; at most one live
+  // task per slot or node) cost time in proportion to the cluster. With `fullCheckEvery` 1 (the
+  // default, for transcripts and property tests) they run after every step. Otherwise, for large
+  // simulations, every step that persisted is checked incrementally, in proportion to what it
+  // wrote: each written record equals the manager's, the record counts agree, and every unit a
+  // written task occupies holds at most one live task (on the store model, kept indexed); the
+  // whole-cluster checks then run after a Start, and every `fullCheckEvery` steps or every
+  // (records / 8) steps, whichever is longer, so that their cost per step stays bounded. A
+  // change that bypasses the store (a record edited in memory, not persisted) is still caught,
+  // by the next full check; checkAll() runs them at the end of a run.
   explicit ManagerChecker(Duration heartbeatPeriod, uint32_t fullCheckEvery = 1);
+
+  // The whole-cluster checks, now (a simulation calls this at the end of its run).
+  void checkAll(const manager::ManagerState& state);
 
   void observe(Instant now, const manager::Input& input,
                const std::vector<manager::Effect>& effects, const manager::ManagerState& state);
@@ -51,7 +59,7 @@ class ManagerChecker {
   // The store a manager is about to start from when it is not the one this checker saw the
   // writes of (a new leader starting from the replicated store, which may lack the old leader's
   // last writes). Start must then restore exactly this.
-  void expectStore(manager::ClusterState store) { store_ = std::move(store); }
+  void expectStore(manager::ClusterState store);
   manager::StoreSnapshot snapshot() const;
 
   const std::vector<std::string>& violations() const { return violations_; }
@@ -73,11 +81,24 @@ class ManagerChecker {
   void checkControlAnswer(const manager::ControlAnswer& answer);
   void checkUnits(const manager::ManagerState& state);
   void checkMirror(const manager::ManagerState& state);
+  void checkTouched(const manager::ManagerState& state);
+  // The live-unit index of store_: rebuilt whole, or updated for one task record.
+  void rebuildUnits();
+  void unindexTask(const TaskId& id);
+  void indexTask(const Task& task);
   void fail(std::string what);
 
   Duration period_;
   uint32_t fullCheckEvery_ = 1;
   uint64_t steps_ = 0;
+  uint64_t sinceFullCheck_ = 0;
+  // What the persisting step being observed wrote (ids by record kind).
+  std::set<std::pair<int, std::string>> touched_;
+  // Live tasks of store_ by the unit they occupy, the unit of each, and the live tasks whose
+  // service is not stored.
+  std::map<manager::UnitKey, std::set<TaskId>> units_;
+  std::map<TaskId, manager::UnitKey> unitOfTask_;
+  std::set<TaskId> orphans_;
   manager::ClusterState store_;
   std::vector<std::string> violations_;
   std::map<NodeId, Stream> streams_;

@@ -1,5 +1,6 @@
 #include "sim/worker-checker.h"
 
+#include <iterator>
 #include <utility>
 #include <variant>
 
@@ -10,6 +11,19 @@
 namespace swarmlet::sim {
 
 using namespace agent;
+
+namespace {
+
+// record == withoutStatus(task), without copying the task: every field of Task (core/task.h)
+// but the status, which the record must hold blank.
+bool sameExceptStatus(const Task& record, const Task& task) {
+  return record.id == task.id && record.serviceId == task.serviceId && record.slot == task.slot &&
+         record.nodeId == task.nodeId && record.desiredState == task.desiredState &&
+         record.version == task.version && record.status == TaskStatus{} &&
+         record.spec == task.spec;
+}
+
+}  // namespace
 
 void WorkerChecker::fail(std::string what) {
   violations_.push_back(std::move(what));
@@ -200,14 +214,18 @@ void WorkerChecker::checkState(const AgentState& state) {
     fail("memory holds " + std::to_string(tasks.size()) + " tasks, the store " +
          std::to_string(store_.size()));
   }
+  // Memory and store are both ordered by task id: walk them in step while the ids agree (the
+  // usual case) instead of looking each task up.
+  auto next = store_.begin();
   for (const auto& [id, entry] : tasks) {
-    auto stored = store_.find(id);
+    auto stored = next != store_.end() && next->first == id ? next : store_.find(id);
     if (stored == store_.end()) {
       fail("task " + id.value + " in memory but not in the store");
       continue;
     }
+    next = std::next(stored);
     const StoredTask& record = stored->second;
-    if (record.task != withoutStatus(entry.task) || record.assigned != entry.assigned ||
+    if (!sameExceptStatus(record.task, entry.task) || record.assigned != entry.assigned ||
         record.status != entry.task.status) {
       fail("task " + id.value + " differs between memory and store");
     }

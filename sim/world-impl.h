@@ -234,6 +234,7 @@ class World {
               uint64_t stateDigest);
   void violation(const std::string& rule, const std::string& message);
   void checkLiveness();
+  bool fullCheck(ManagerHost& manager);
   bool stopped() const { return !result_.passed || finished_; }
 
   // world-agents.c++: the agents' shells.

@@ -243,6 +243,7 @@ void World::onArriveAtManager(const ArriveAtManager& arrival) {
 void World::loseLeader(const std::string& why, bool crashed) {
   if (!leader_.has_value()) return;
   ManagerHost& old = managers_[*leader_];
+  fullCheck(old);
   spanEnd(old.peer.nodeId.value, "leader", why);
   old.core.reset();
   old.checker.reset();

@@ -209,11 +209,25 @@ void World::violation(const std::string& rule, const std::string& message) {
   result_.violationAt = queue_.now();
 }
 
+// The manager checker's whole-cluster checks run on a schedule in big runs (see ManagerChecker);
+// a leader's run ends (the heal phase over, or the leader lost) with them, so nothing it did is
+// left unchecked.
+bool World::fullCheck(ManagerHost& manager) {
+  if (!manager.core || !manager.checker) return true;
+  size_t violationsBefore = manager.checker->violations().size();
+  manager.checker->checkAll(manager.core->state());
+  if (manager.checker->violations().size() == violationsBefore) return true;
+  const std::string& first = manager.checker->violations()[violationsBefore];
+  violation(ruleOf("manager: ", first), manager.peer.nodeId.value + ": " + first);
+  return false;
+}
+
 void World::checkLiveness() {
   if (!leader_.has_value()) {
     violation("liveness: a leader", "no leader after the heal phase");
     return;
   }
+  if (!fullCheck(managers_[*leader_])) return;
   const manager::ManagerState& cluster = managers_[*leader_].core->state();
   std::set<NodeId> live;
   for (const AgentHost& agent : agents_) {
