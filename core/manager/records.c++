@@ -96,9 +96,11 @@ void Manager::putTask(Task task) {
 const Task& Manager::setTaskStatus(Task& task, const TaskStatus& status) {
   KJ_REQUIRE(task.status.state >= TaskState::ASSIGNED, task.id.value);
   KJ_ASSERT(status.state >= task.status.state, "a task status moved backwards", task.id.value);
-  countLoad(task, -1);
+  // Statuses only move forward, so a status can end a task's load but never start it.
+  bool occupied = occupies(task);
+  if (occupied && isTerminal(status.state)) countLoad(task, -1);
   task.status = status;
-  countLoad(task, 1);
+  KJ_DASSERT(occupied || !occupies(task), "a status made a task occupy its node again");
   dirtyTasks_.emplace_back(task.id, &task);
   return task;
 }
@@ -108,8 +110,12 @@ void Manager::indexTask(const Task* before, const Task& after) {
     if (before != nullptr && !before->nodeId.empty()) tasksByNode_[before->nodeId].erase(after.id);
     if (!after.nodeId.empty()) tasksByNode_[after.nodeId].insert(after.id);
   }
-  if (before != nullptr) countLoad(*before, -1);
-  countLoad(after, 1);
+  bool counted = before != nullptr && !before->nodeId.empty() && occupies(*before);
+  bool counts = !after.nodeId.empty() && occupies(after);
+  if (counted != counts || (counted && before->nodeId != after.nodeId)) {
+    if (before != nullptr) countLoad(*before, -1);
+    countLoad(after, 1);
+  }
   if (waitsForScheduler(after)) {
     pendingTasks_.insert(after.id);
   } else if (before != nullptr && waitsForScheduler(*before)) {
