@@ -167,8 +167,9 @@ ControlAnswer Manager::removeService(const RemoveService& op) {
   if (!state_.cluster.services.count(op.service)) {
     return refuse(ControlErrorCode::NOT_FOUND, "service " + op.service.value + " not found");
   }
-  for (const TaskId& id : tasksOf(op.service)) {
-    if (isTerminal(state_.cluster.tasks.at(id).status.state)) {
+  for (const Task* task : tasksOf(op.service)) {
+    TaskId id = task->id;  // a copy: the record may go
+    if (isTerminal(task->status.state)) {
       deleteTask(id);
     } else {
       stopTask(id);

@@ -265,15 +265,19 @@ void Manager::applyStatus(Task* found, const TaskStatus& status) {
   if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
   if (status.state < stored.status.state || status == stored.status) return;
   bool finished = isTerminal(status.state) && !isTerminal(stored.status.state);
+  // Only a task reaching RUNNING can end a rolling-update batch; a new message on a running task
+  // changes nothing the orchestrator looks at.
+  bool startedRunning =
+      status.state == TaskState::RUNNING && stored.status.state < TaskState::RUNNING;
   const Task& task = setTaskStatus(*found, status);
-  bool serviceExists = state_.cluster.services.count(task.serviceId) == 1;
   if (!finished) {
-    if (serviceExists && status.state == TaskState::RUNNING &&
-        state_.orchestrator.updates.count(task.serviceId) == 1) {
+    if (startedRunning && state_.orchestrator.updates.count(task.serviceId) == 1 &&
+        state_.cluster.services.count(task.serviceId) == 1) {
       servicesToReconcile_.insert(task.serviceId);  // a rolling update may go on
     }
     return;
   }
+  bool serviceExists = state_.cluster.services.count(task.serviceId) == 1;
   if (!serviceExists) {
     TaskId id = task.id;  // a copy: the record goes
     deleteTask(id);       // its service was removed and the agent confirmed the stop

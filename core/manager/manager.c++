@@ -110,6 +110,7 @@ void Manager::handleStart(const Start& start) {
     Task& restored = cluster.tasks[task.id];
     restored = task;
     taskIndex_[task.id] = &restored;
+    tasksByService_[task.serviceId][task.id] = &restored;
     state_.storeVersion = std::max(state_.storeVersion, task.version);
   }
   restoreVersion(state_.storeVersion, cluster.nodes);

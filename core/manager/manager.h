@@ -82,6 +82,7 @@ class Manager {
   Task* findTask(const TaskId& id);
   const Task& setTaskStatus(Task& task, const TaskStatus& status);
   void indexTask(const Task* before, const Task& after);
+  void countLoad(const Task& task, int64_t delta);
   std::vector<Write> takeWrites();
 
   // Dispatcher (dispatcher.c++).
@@ -122,11 +123,13 @@ class Manager {
   void orphanTasks(const NodeId& node);
   void stopTask(const TaskId& id);
   void createTask(const ServiceRecord& service, uint64_t slot, const NodeId& node);
-  void rollingUpdate(const ServiceRecord& service, const std::vector<TaskId>& live);
+  void rollingUpdate(const ServiceRecord& service, const std::vector<Task*>& tasks);
   void reapHistory(const ServiceRecord& service);
   void forgetService(const ServiceId& service);
   void clearDeadUnits(const ServiceId& service);
-  std::vector<TaskId> tasksOf(const ServiceId& service) const;
+  // The service's tasks in id order, as pointers to their records (taken before any change:
+  // a record deleted meanwhile leaves its pointer dangling).
+  std::vector<Task*> tasksOf(const ServiceId& service) const;
 
   // Scheduler (scheduler.c++).
   void schedule();
@@ -157,7 +160,11 @@ class Manager {
 
   // Indexes over state_.cluster, kept by the put/delete functions (derivable, never persisted).
   std::map<NodeId, std::set<TaskId>> tasksByNode_;
-  std::map<ServiceId, std::set<TaskId>> tasksByService_;
+  std::map<ServiceId, std::map<TaskId, Task*>> tasksByService_;
+  // Tasks that occupy their node (live and not finished), per node and per (service, node): the
+  // scheduler's load. Exact: an entry is erased when its count drops to zero.
+  std::unordered_map<NodeId, size_t, IdHash> nodeLoad_;
+  std::map<ServiceId, std::unordered_map<NodeId, size_t, IdHash>> serviceNodeLoad_;
   // Every task by id, for the hot paths (statuses): a hash lookup instead of a tree walk.
   std::unordered_map<TaskId, Task*, IdHash> taskIndex_;
   // The task each queued status was found for at its call, parallel to state_.batch.statuses, so
@@ -197,6 +204,10 @@ UnitKey unitOf(const Task& task, ServiceMode mode);
 // True when a task occupies its unit: the orchestrator still wants it to run.
 constexpr bool isLive(const Task& task) {
   return task.desiredState <= TaskState::RUNNING;
+}
+// True when a task counts towards its node's load for the scheduler.
+constexpr bool occupies(const Task& task) {
+  return isLive(task) && !isTerminal(task.status.state);
 }
 
 }  // namespace swarmlet::manager

@@ -56,7 +56,8 @@ void Manager::reconcile() {
     servicesToReconcile_.erase(servicesToReconcile_.begin());
     auto it = state_.cluster.services.find(id);
     if (it == state_.cluster.services.end()) continue;
-    ServiceRecord service = it->second;
+    // The passes below change tasks and orchestrator state, never service records.
+    const ServiceRecord& service = it->second;
     if (service.spec.mode == ServiceMode::REPLICATED) {
       reconcileReplicated(service);
     } else {
@@ -83,14 +84,15 @@ void Manager::reconcileReplicated(const ServiceRecord& service) {
   uint64_t replicas = static_cast<uint64_t>(service.spec.replicas);
   std::set<UnitKey> waiting = takeWaitingRestarts(service.id);
   std::set<uint64_t> liveSlots;
-  for (const TaskId& id : tasksOf(service.id)) {
-    const Task& task = state_.cluster.tasks.at(id);
+  for (const Task* record : tasksOf(service.id)) {
+    const Task& task = *record;
     if (!isLive(task)) continue;
     if (task.slot > replicas) {
-      stopTask(id);  // scaled down
+      TaskId id = task.id;  // a copy: the record may go
+      stopTask(id);         // scaled down
       continue;
     }
-    KJ_ASSERT(liveSlots.insert(task.slot).second, "two live tasks in one slot", id.value);
+    KJ_ASSERT(liveSlots.insert(task.slot).second, "two live tasks in one slot", task.id.value);
   }
   const OrchestratorState& orchestrator = state_.orchestrator;
   for (uint64_t slot = 1; slot <= replicas; ++slot) {
@@ -114,15 +116,16 @@ void Manager::reconcileGlobal(const ServiceRecord& service) {
   std::set<UnitKey> waiting = takeWaitingRestarts(service.id);
   const auto& nodes = state_.cluster.nodes;
   std::set<NodeId> liveNodes;
-  for (const TaskId& id : tasksOf(service.id)) {
-    const Task& task = state_.cluster.tasks.at(id);
+  for (const Task* record : tasksOf(service.id)) {
+    const Task& task = *record;
     if (!isLive(task)) continue;
     auto node = nodes.find(task.nodeId);
     if (node == nodes.end() || !keepsTasks(node->second)) {
-      stopTask(id);  // the node is down, drained or gone
+      TaskId id = task.id;  // a copy: the record may go
+      stopTask(id);         // the node is down, drained or gone
       continue;
     }
-    KJ_ASSERT(liveNodes.insert(task.nodeId).second, "two live tasks on one node", id.value);
+    KJ_ASSERT(liveNodes.insert(task.nodeId).second, "two live tasks on one node", task.id.value);
   }
   for (const auto& [id, node] : nodes) {
     UnitKey unit{service.id, 0, id};
@@ -233,17 +236,18 @@ void Manager::createTask(const ServiceRecord& service, uint64_t slot, const Node
 // per unit) while their unit exists, deleted otherwise; deletion tells the agent to remove them.
 void Manager::reapHistory(const ServiceRecord& service) {
   std::map<UnitKey, std::vector<std::pair<uint64_t, TaskId>>> finished;
-  for (const TaskId& id : tasksOf(service.id)) {
-    const Task& task = state_.cluster.tasks.at(id);
+  for (const Task* record : tasksOf(service.id)) {
+    const Task& task = *record;
     if (isLive(task) || !isTerminal(task.status.state)) continue;
     bool unitGone = service.spec.mode == ServiceMode::REPLICATED
                         ? task.slot > static_cast<uint64_t>(service.spec.replicas)
                         : state_.cluster.nodes.count(task.nodeId) == 0;
     if (unitGone) {
+      TaskId id = task.id;  // a copy: the record goes
       deleteTask(id);
       continue;
     }
-    finished[unitOf(task, service.spec.mode)].emplace_back(task.version, id);
+    finished[unitOf(task, service.spec.mode)].emplace_back(task.version, task.id);
   }
   for (auto& [unit, tasks] : finished) {
     if (tasks.size() <= limits::TASK_HISTORY_RETENTION) continue;

@@ -86,6 +86,7 @@ void Manager::putTask(Task task) {
     auto [it, inserted] = state_.cluster.tasks.emplace(id, std::move(task));
     KJ_ASSERT(inserted);
     dirtyTasks_.emplace_back(id, &it->second);
+    tasksByService_[it->second.serviceId].emplace(id, &it->second);
     taskIndex_.emplace(std::move(id), &it->second);
   }
 }
@@ -95,7 +96,11 @@ void Manager::putTask(Task task) {
 const Task& Manager::setTaskStatus(Task& task, const TaskStatus& status) {
   KJ_REQUIRE(task.status.state >= TaskState::ASSIGNED, task.id.value);
   KJ_ASSERT(status.state >= task.status.state, "a task status moved backwards", task.id.value);
+  // Statuses only move forward, so a status can end a task's load but never start it.
+  bool occupied = occupies(task);
+  if (occupied && isTerminal(status.state)) countLoad(task, -1);
   task.status = status;
+  KJ_DASSERT(occupied || !occupies(task), "a status made a task occupy its node again");
   dirtyTasks_.emplace_back(task.id, &task);
   return task;
 }
@@ -105,12 +110,31 @@ void Manager::indexTask(const Task* before, const Task& after) {
     if (before != nullptr && !before->nodeId.empty()) tasksByNode_[before->nodeId].erase(after.id);
     if (!after.nodeId.empty()) tasksByNode_[after.nodeId].insert(after.id);
   }
-  if (before == nullptr) tasksByService_[after.serviceId].insert(after.id);
+  bool counted = before != nullptr && !before->nodeId.empty() && occupies(*before);
+  bool counts = !after.nodeId.empty() && occupies(after);
+  if (counted != counts || (counted && before->nodeId != after.nodeId)) {
+    if (before != nullptr) countLoad(*before, -1);
+    countLoad(after, 1);
+  }
   if (waitsForScheduler(after)) {
     pendingTasks_.insert(after.id);
   } else if (before != nullptr && waitsForScheduler(*before)) {
     pendingTasks_.erase(after.id);
   }
+}
+
+void Manager::countLoad(const Task& task, int64_t delta) {
+  if (task.nodeId.empty() || !occupies(task)) return;
+  auto adjust = [&](std::unordered_map<NodeId, size_t, IdHash>& counts) {
+    auto [it, inserted] = counts.try_emplace(task.nodeId, 0);
+    KJ_DASSERT(delta > 0 || it->second > 0);
+    it->second += delta;
+    if (it->second == 0) counts.erase(it);
+  };
+  adjust(nodeLoad_);
+  auto byService = serviceNodeLoad_.try_emplace(task.serviceId).first;
+  adjust(byService->second);
+  if (byService->second.empty()) serviceNodeLoad_.erase(byService);
 }
 
 void Manager::putSecret(Secret secret) {
@@ -149,6 +173,7 @@ void Manager::deleteTask(const TaskId& id) {
   auto byService = tasksByService_.find(task.serviceId);
   byService->second.erase(id);
   if (byService->second.empty()) tasksByService_.erase(byService);
+  countLoad(task, -1);
   pendingTasks_.erase(id);
   if (!batchTasks_.empty()) batchTasksStale_ = true;
   taskIndex_.erase(id);
@@ -197,10 +222,14 @@ std::vector<Write> Manager::takeWrites() {
   return writes;
 }
 
-std::vector<TaskId> Manager::tasksOf(const ServiceId& service) const {
+std::vector<Task*> Manager::tasksOf(const ServiceId& service) const {
+  std::vector<Task*> tasks;
   auto it = tasksByService_.find(service);
-  if (it == tasksByService_.end()) return {};
-  return std::vector<TaskId>(it->second.begin(), it->second.end());
+  if (it == tasksByService_.end()) return tasks;
+  tasks.reserve(it->second.size());
+  for (const auto& [id, task] : it->second)
+    tasks.push_back(task);
+  return tasks;
 }
 
 }  // namespace swarmlet::manager

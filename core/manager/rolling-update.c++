@@ -10,11 +10,11 @@
 
 namespace swarmlet::manager {
 
-void Manager::rollingUpdate(const ServiceRecord& service, const std::vector<TaskId>& tasks) {
+void Manager::rollingUpdate(const ServiceRecord& service, const std::vector<Task*>& tasks) {
   std::vector<const Task*> outdated;
   size_t inFlight = 0;
-  for (const TaskId& id : tasks) {
-    const Task& task = state_.cluster.tasks.at(id);
+  for (const Task* record : tasks) {
+    const Task& task = *record;
     if (!isLive(task)) continue;
     if (task.spec != service.spec.task) {
       outdated.push_back(&task);

@@ -14,10 +14,6 @@ namespace {
 
 constexpr const char* NO_NODE_MESSAGE = "no suitable node";
 
-bool occupies(const Task& task) {
-  return isLive(task) && !isTerminal(task.status.state);
-}
-
 }  // namespace
 
 void Manager::schedule() {
@@ -26,13 +22,8 @@ void Manager::schedule() {
   std::map<NodeId, size_t> load;  // candidate nodes and their live tasks
   for (const auto& [id, node] : cluster.nodes) {
     if (node.status != NodeStatus::READY || node.availability != NodeAvailability::ACTIVE) continue;
-    size_t count = 0;
-    auto byNode = tasksByNode_.find(id);
-    if (byNode != tasksByNode_.end()) {
-      for (const TaskId& taskId : byNode->second)
-        count += occupies(cluster.tasks.at(taskId));
-    }
-    load.emplace(id, count);
+    auto counted = nodeLoad_.find(id);
+    load.emplace(id, counted == nodeLoad_.end() ? 0 : counted->second);
   }
   std::map<ServiceId, std::vector<std::pair<uint64_t, TaskId>>> byService;
   for (const TaskId& id : pendingTasks_) {
@@ -58,13 +49,14 @@ void Manager::schedule() {
     std::sort(pending.begin(), pending.end());
     // (tasks of this service on the node, tasks on the node, node)
     std::set<std::tuple<size_t, size_t, NodeId>> candidates;
-    std::map<NodeId, size_t> serviceLoad;
-    for (const TaskId& id : tasksOf(serviceId)) {
-      const Task& task = cluster.tasks.at(id);
-      if (!task.nodeId.empty() && occupies(task)) ++serviceLoad[task.nodeId];
-    }
+    auto serviceLoad = serviceNodeLoad_.find(serviceId);
     for (const auto& [node, count] : load) {
-      candidates.emplace(serviceLoad.count(node) ? serviceLoad[node] : 0, count, node);
+      size_t ofService = 0;
+      if (serviceLoad != serviceNodeLoad_.end()) {
+        auto counted = serviceLoad->second.find(node);
+        if (counted != serviceLoad->second.end()) ofService = counted->second;
+      }
+      candidates.emplace(ofService, count, node);
     }
     for (const auto& [slot, id] : pending) {
       const NodeId& fixed = cluster.tasks.at(id).nodeId;
