@@ -3,7 +3,9 @@
 // second, simulated seconds per wall second (the "x real time" of the targets) and the peak
 // resident set. Each size is one run (iteration), so the numbers are that run's.
 //
-//   sim-bench                                   every size (the 10,000-agent one takes minutes)
+//   sim-bench                                   every size (today the 10,000-agent one does not
+//                                               finish in 15 minutes and passes 2 GB: see
+//                                               docs/simulator.md, Speed)
 //   sim-bench --benchmark_filter='Sim/100/'     the smoke size the test suite runs
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
