@@ -91,6 +91,12 @@ RunResult World::run() {
     auto entry = queue_.pop();
     result_.stats.events++;
     dispatch(entry.payload);
+    if (config_.wallBudgetSeconds > 0 && result_.stats.events % 4096 == 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
+            config_.wallBudgetSeconds) {
+      result_.truncated = true;
+      break;
+    }
   }
   result_.simulated = queue_.now() - Instant::origin();
   result_.traceHash = chain_.value();

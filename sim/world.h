@@ -39,6 +39,9 @@ struct WorldConfig {
   bool recordChain = false;
   // Keep each agent's task states over time (for the report's timeline).
   bool recordTaskStates = false;
+  // For benchmarks of runs too big to finish: stop after this much wall time (0: never), with
+  // `truncated` set and no liveness checks. The run is then not deterministic in length.
+  double wallBudgetSeconds = 0;
 };
 
 // One event of the run as the trace and the log see it.
@@ -85,6 +88,7 @@ struct TaskSample {
 
 struct RunResult {
   bool passed = true;
+  bool truncated = false;  // stopped by wallBudgetSeconds before its end
   // The first violated invariant: its rule (stable across runs, compared by --shrink) and the
   // whole message.
   std::string rule;

@@ -9,6 +9,7 @@
 #include "sim/host-clock.h"
 #include "sim/network.h"
 #include "sim/profile.h"
+#include "sim/world.h"
 
 namespace swarmlet::sim {
 namespace {
@@ -71,6 +72,22 @@ TEST(HostClock, ReadsOffsetAndRateAndNeverReachesADeadlineEarly) {
       previous = later;
     }
   }
+}
+
+TEST(World, AWallBudgetStopsARunEarlyAndSaysSo) {
+  WorldConfig config;
+  config.agents = 20;
+  config.replicas = 20;
+  config.duration = Duration::seconds(60);
+  RunResult whole = runWorld(config);
+  EXPECT_FALSE(whole.truncated);
+  EXPECT_EQ(whole.simulated, config.duration + config.healPeriod);
+  config.wallBudgetSeconds = 1e-9;
+  RunResult cut = runWorld(config);
+  EXPECT_TRUE(cut.truncated);
+  EXPECT_TRUE(cut.passed);
+  EXPECT_EQ(cut.stats.events, 4096u);  // the budget is looked at every 4096 events
+  EXPECT_LT(cut.simulated, whole.simulated);
 }
 
 TEST(Profile, TheSameSeedDrawsTheSameProfile) {
