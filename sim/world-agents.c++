@@ -1,7 +1,7 @@
-// The agents' side of the simulated cluster: each agent core behind a small shell that does what
-// the production shell will do — executes effects in order with group commit (effects after a
-// Persist wait for its sync), keeps one connection per session generation, matches answers to
-// the calls it made, and runs executor calls on the node's simulated executor.
+// The agents' side of the simulated cluster: each agent core behind the shell production runs —
+// its effects go through the agent pipeline (core/shell/agent-pipeline.h: group commit, one
+// connection per session generation, answers matched to their calls), whose port operations
+// this file executes on the simulated network, store and executor.
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -35,12 +35,6 @@ std::string ruleOf(const std::string& prefix, const std::string& message) {
 
 uint64_t World::channelOf(const AgentHost& agent, Generation generation) const {
   return (static_cast<uint64_t>(agent.index + 1) << 40) ^ (agent.incarnation << 24) ^ generation;
-}
-
-bool World::sessionOpenInCore(const AgentHost& agent, Generation generation) const {
-  const agent::AgentState& state = agent.core->state();
-  return state.phase == agent::AgentPhase::RUNNING && state.session.generation == generation &&
-         state.session.phase != agent::SessionPhase::DELAYING;
 }
 
 void World::startAgent(AgentHost& agent, bool restart) {
@@ -83,10 +77,9 @@ void World::stepAgent(AgentHost& agent, const agent::Input& input) {
     violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
     return;
   }
-  for (agent::Effect& effect : effects)
-    agent.pipeline.push_back(std::move(effect));
+  agent.shell.intake(std::move(effects));
   if (config_.recordTaskStates) sampleTaskStates(agent);
-  pumpAgent(agent);
+  executeAgentOps(agent);
   wakeAgentLater(agent);
 }
 
@@ -126,53 +119,46 @@ void World::wakeAgentLater(AgentHost& agent) {
   schedule(at, AgentWake{agent.index, agent.incarnation});
 }
 
-// Group commit: consecutive Persist effects become one sync; everything after them waits.
-void World::pumpAgent(AgentHost& agent) {
-  while (agent.alive && !agent.syncing && !agent.pipeline.empty()) {
-    agent::Effect effect = std::move(agent.pipeline.front());
-    agent.pipeline.pop_front();
-    if (auto* persist = std::get_if<agent::Persist>(&effect)) {
-      agent.staged.insert(agent.staged.end(), persist->ops.begin(), persist->ops.end());
-      while (!agent.pipeline.empty() &&
-             std::holds_alternative<agent::Persist>(agent.pipeline.front())) {
-        const auto& next = std::get<agent::Persist>(agent.pipeline.front());
-        agent.staged.insert(agent.staged.end(), next.ops.begin(), next.ops.end());
-        agent.pipeline.pop_front();
-      }
-      agent.syncing = true;
-      Duration sync =
-          Duration::microseconds(200) + world_.uniformDuration(Duration::milliseconds(3));
-      schedule(queue_.now() + sync, AgentSynced{agent.index, agent.incarnation});
-      return;
-    }
-    executeAgentEffect(agent, effect);
+void World::executeAgentOps(AgentHost& agent) {
+  for (shell::AgentPortOp& op : agent.shell.takeOps()) {
+    if (!agent.alive) return;
+    executeAgentOp(agent, op);
   }
 }
 
-void World::executeAgentEffect(AgentHost& agent, const agent::Effect& effect) {
+void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
   Instant now = queue_.now();
   std::visit(
-      [&](const auto& e) {
+      [&](auto& e) {
         using E = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<E, agent::OpenSession>) {
+        if constexpr (std::is_same_v<E, shell::SyncStore>) {
+          agent.staged = std::move(e.ops);
+          Duration sync =
+              Duration::microseconds(200) + world_.uniformDuration(Duration::milliseconds(3));
+          schedule(now + sync, AgentSynced{agent.index, agent.incarnation});
+        } else if constexpr (std::is_same_v<E, shell::Dial>) {
           uint32_t manager = 0;
           for (const ManagerHost& m : managers_) {
             if (m.peer.address == e.manager.address) manager = m.index;
           }
-          agent.connection = Connection{e.generation, manager, {}, {}, {}, {}, true};
-          sendToManager(agent, OpenSessionCall{agent.node, e.previousSessionId, e.description});
-        } else if constexpr (std::is_same_v<E, agent::CloseSession>) {
-          if (!agent.connection.has_value() || agent.connection->generation != e.generation) return;
-          if (!agent.connection->sessionId.empty()) {
-            sendToManager(agent, ClosedNotice{agent.node, agent.connection->sessionId});
+          agent.connection = Connection{e.connection, manager, {}, {}};
+          sendToManager(agent, shell::AgentCall(std::move(e.open)));
+        } else if constexpr (std::is_same_v<E, shell::Send>) {
+          KJ_ASSERT(agent.connection.has_value() && agent.connection->generation == e.connection);
+          if (std::holds_alternative<shell::HeartbeatCall>(e.call)) {
+            agent.connection->heartbeatSentAt = now;
+          } else if (const auto* statuses = std::get_if<shell::StatusesCall>(&e.call)) {
+            agent.connection->statusSentAt = now;
+            result_.stats.statusesSent += statuses->updates.size();
           }
-          network_.closeChannel(channelOf(agent, e.generation));
+          sendToManager(agent, std::move(e.call));
+        } else if constexpr (std::is_same_v<E, shell::Hangup>) {
+          if (!agent.connection.has_value() || agent.connection->generation != e.connection) return;
+          sendToManager(agent, ClosedNotice{});
+          network_.closeChannel(channelOf(agent, e.connection));
           agent.connection.reset();
           spanEnd(agent.node.value, "session");
           if (e.reason == agent::CloseReason::FAILURE) result_.stats.sessionFailures++;
-        } else if constexpr (std::is_same_v<E, agent::SendHeartbeat>) {
-          agent.connection->heartbeatSentAt = now;
-          sendToManager(agent, HeartbeatCall{agent.node, e.sessionId});
         } else if constexpr (std::is_same_v<E, agent::DescribeNode>) {
           schedule(now + Duration::milliseconds(1),
                    DescribeFinished{agent.index, agent.incarnation, e.request});
@@ -198,13 +184,6 @@ void World::executeAgentEffect(AgentHost& agent, const agent::Effect& effect) {
             agent.configs.insert(c.id);
           for (const ConfigId& c : e.configsRemoved)
             agent.configs.erase(c);
-        } else if constexpr (std::is_same_v<E, agent::SendStatuses>) {
-          agent.connection->statusBatch = e.batch;
-          agent.connection->statusSentAt = now;
-          result_.stats.statusesSent += e.updates.size();
-          sendToManager(agent, StatusesCall{agent.node, e.sessionId, e.batch, e.updates});
-        } else if constexpr (std::is_same_v<E, agent::ResyncAssignments>) {
-          sendToManager(agent, ResyncCall{agent.node, e.sessionId});
         } else if constexpr (std::is_same_v<E, agent::SignalLeft>) {
           schedule(now, AgentStopRequest{agent.index, agent.incarnation});
         } else if constexpr (std::is_same_v<E, agent::AgentStopped>) {
@@ -213,7 +192,7 @@ void World::executeAgentEffect(AgentHost& agent, const agent::Effect& effect) {
             violation("agent: stopped with an error", agent.node.value + ": " + e.error);
         }
       },
-      effect);
+      op);
 }
 
 void World::sendToManager(AgentHost& agent, ToManagerMessage message) {
@@ -232,54 +211,31 @@ void World::onArriveAtAgent(const ArriveAtAgent& arrival) {
   if (!agent.alive || agent.gone || arrival.incarnation != agent.incarnation) return;
   if (!agent.connection.has_value() || agent.connection->generation != arrival.generation) return;
   Connection& connection = *agent.connection;
-  Generation generation = arrival.generation;
+  std::optional<agent::Input> input =
+      agent.shell.arrive(arrival.generation, ToAgentMessage(arrival.message));
+  if (!input.has_value()) return;
   Instant now = queue_.now();
   std::visit(
-      [&](const auto& m) {
-        using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, SessionReply>) {
-          if (!connection.opening) return;
-          connection.opening = false;
-          if (m.error.has_value()) {
-            stepAgent(agent, agent::SessionFailed{generation, *m.error});
-            return;
-          }
-          connection.sessionId = m.sessionId;
+      [&](const auto& in) {
+        using In = std::decay_t<decltype(in)>;
+        if constexpr (std::is_same_v<In, agent::SessionOpened>) {
           result_.stats.registrations++;
           spanBegin(agent.node.value, "session");
-          stepAgent(agent, agent::SessionOpened{generation, m.sessionId, m.message});
-        } else if constexpr (std::is_same_v<M, HeartbeatReply>) {
-          if (!connection.heartbeatSentAt.has_value()) return;
-          result_.stats.heartbeatRoundTrips.push_back(now - *connection.heartbeatSentAt);
+        } else if constexpr (std::is_same_v<In, agent::HeartbeatAcked> ||
+                             std::is_same_v<In, agent::HeartbeatFailed>) {
+          if (connection.heartbeatSentAt.has_value())
+            result_.stats.heartbeatRoundTrips.push_back(now - *connection.heartbeatSentAt);
           connection.heartbeatSentAt.reset();
-          if (m.error.has_value()) {
-            stepAgent(agent, agent::HeartbeatFailed{generation, *m.error});
-          } else {
-            stepAgent(agent, agent::HeartbeatAcked{generation, m.period});
-          }
-        } else if constexpr (std::is_same_v<M, StatusesReply>) {
-          if (connection.statusBatch != m.batch) return;
-          result_.stats.statusLatencies.push_back(now - *connection.statusSentAt);
-          connection.statusBatch.reset();
-          if (m.error.has_value()) {
-            stepAgent(agent, agent::StatusesFailed{generation, m.batch, *m.error});
-          } else {
-            stepAgent(agent, agent::StatusesAcked{generation, m.batch});
-          }
-        } else if constexpr (std::is_same_v<M, SessionPush>) {
-          if (connection.sessionId.empty() || connection.sessionId != m.sessionId) return;
-          stepAgent(agent, agent::SessionMessageReceived{generation, m.message});
-        } else if constexpr (std::is_same_v<M, AssignmentsPush>) {
-          if (connection.sessionId.empty() || connection.sessionId != m.sessionId) return;
+        } else if constexpr (std::is_same_v<In, agent::StatusesAcked> ||
+                             std::is_same_v<In, agent::StatusesFailed>) {
+          if (connection.statusSentAt.has_value())
+            result_.stats.statusLatencies.push_back(now - *connection.statusSentAt);
+        } else if constexpr (std::is_same_v<In, agent::AssignmentsReceived>) {
           result_.stats.assignmentsSent++;
-          stepAgent(agent, agent::AssignmentsReceived{generation, m.message});
-        } else if constexpr (std::is_same_v<M, SessionEnd>) {
-          if (connection.sessionId != m.sessionId) return;
-          if (!sessionOpenInCore(agent, generation)) return;
-          stepAgent(agent, agent::SessionFailed{generation, m.error});
         }
       },
-      arrival.message);
+      *input);
+  stepAgent(agent, *input);
 }
 
 void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& operation) {
@@ -315,17 +271,14 @@ void World::onExecutorFinished(const ExecutorFinished& finished) {
 void World::crashAgent(AgentHost& agent) {
   if (!agent.alive || agent.gone) return;
   // The process dies: the kernel resets its connections, memory and unsynced writes are lost.
-  if (agent.connection.has_value() && !agent.connection->sessionId.empty()) {
-    sendToManager(agent, ClosedNotice{agent.node, agent.connection->sessionId});
-  }
+  if (agent.connection.has_value()) sendToManager(agent, ClosedNotice{});
   spanEnd(agent.node.value, "session");
   spanBegin(agent.node.value, "down");
   agent.alive = false;
   if (config_.recordTaskStates) sampleTaskStates(agent);
   agent.connection.reset();
-  agent.pipeline.clear();
+  agent.shell = shell::AgentPipeline{};
   agent.staged.clear();
-  agent.syncing = false;
   agent.operations.clear();
   agent.wakeAt.reset();
 }
@@ -333,10 +286,8 @@ void World::crashAgent(AgentHost& agent) {
 // The transport noticed the connection is gone (a reset, the leader lost).
 void World::dropConnection(AgentHost& agent, const std::string& why) {
   if (!agent.alive || agent.gone || !agent.connection.has_value()) return;
-  Generation generation = agent.connection->generation;
-  if (!sessionOpenInCore(agent, generation)) return;
-  agent.connection->opening = false;
-  stepAgent(agent, agent::SessionFailed{generation, RpcError{ErrorCode::UNAVAILABLE, why}});
+  std::optional<agent::Input> input = agent.shell.connectionLost(agent.connection->generation, why);
+  if (input.has_value()) stepAgent(agent, *input);
 }
 
 }  // namespace swarmlet::sim

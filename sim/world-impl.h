@@ -14,6 +14,8 @@
 #include "core/agent/agent.h"
 #include "core/manager/manager.h"
 #include "core/prng.h"
+#include "core/shell/agent-pipeline.h"
+#include "core/shell/manager-pipeline.h"
 #include "sim/checked-agent.h"
 #include "sim/cluster-store.h"
 #include "sim/event-queue.h"
@@ -27,64 +29,16 @@ namespace swarmlet::sim {
 
 // --- Messages on the simulated network ------------------------------------------------------
 
-// From an agent's shell to a manager (forwarded to the leader by a follower).
 // The rule of a checker's violation message (world-agents.c++), compared by --shrink.
 std::string ruleOf(const std::string& prefix, const std::string& message);
 
-struct OpenSessionCall {
-  NodeId node;
-  SessionId previousSessionId;
-  NodeDescription description;
-};
-struct HeartbeatCall {
-  NodeId node;
-  SessionId sessionId;
-};
-struct StatusesCall {
-  NodeId node;
-  SessionId sessionId;
-  BatchId batch = 0;
-  std::vector<TaskStatusUpdate> updates;
-};
-struct ResyncCall {
-  NodeId node;
-  SessionId sessionId;
-};
-struct ClosedNotice {
-  NodeId node;
-  SessionId sessionId;
-};
-using ToManagerMessage =
-    std::variant<OpenSessionCall, HeartbeatCall, StatusesCall, ResyncCall, ClosedNotice>;
-
+// The agent's shell hung up the connection (or its process died and the kernel reset it).
+struct ClosedNotice {};
+// From an agent's shell to a manager (forwarded to the leader by a follower): a call of the
+// session protocol (core/shell/messages.h) or the connection's close.
+using ToManagerMessage = std::variant<shell::AgentCall, ClosedNotice>;
 // From the leader back to an agent's shell.
-struct SessionReply {
-  SessionId sessionId;
-  SessionMessage message;
-  std::optional<RpcError> error;
-};
-struct HeartbeatReply {
-  Duration period;
-  std::optional<RpcError> error;
-};
-struct StatusesReply {
-  BatchId batch = 0;
-  std::optional<RpcError> error;
-};
-struct SessionPush {
-  SessionId sessionId;
-  SessionMessage message;
-};
-struct AssignmentsPush {
-  SessionId sessionId;
-  AssignmentsMessage message;
-};
-struct SessionEnd {
-  SessionId sessionId;
-  RpcError error;
-};
-using ToAgentMessage = std::variant<SessionReply, HeartbeatReply, StatusesReply, SessionPush,
-                                    AssignmentsPush, SessionEnd>;
+using ToAgentMessage = shell::ManagerMessage;
 
 // --- Events ----------------------------------------------------------------------------------
 
@@ -158,14 +112,13 @@ using WorldEvent =
 
 // --- Hosts -----------------------------------------------------------------------------------
 
+// The simulated transport of one session generation; the pipeline keeps what the session is
+// doing, this only where it goes and when its calls left (for the statistics).
 struct Connection {
   Generation generation = 0;
   uint32_t manager = 0;  // the manager dialled
-  SessionId sessionId;   // empty until the session opened
   std::optional<Instant> heartbeatSentAt;
-  std::optional<BatchId> statusBatch;
   std::optional<Instant> statusSentAt;
-  bool opening = false;
 };
 
 struct AgentHost {
@@ -179,9 +132,9 @@ struct AgentHost {
   std::optional<Instant> wakeAt;  // true time
   HostClock clock;
   std::optional<Connection> connection;
-  // The shell's write path: effects wait behind a sync in progress (group commit).
-  std::deque<agent::Effect> pipeline;
-  bool syncing = false;
+  // The shell's rules (group commit, connections, matching answers), shared with production.
+  shell::AgentPipeline shell;
+  // The simulated store: what the sync in flight writes, and what is durable.
   std::vector<agent::StoreOp> staged;
   agent::StoreSnapshot durable;
   std::vector<Peer> savedManagers;
@@ -192,12 +145,16 @@ struct AgentHost {
   bool leaving = false;
 };
 
-struct PendingCall {
+// An agent's connection as the managers see it, packed into the pipeline's ConnectionId so
+// that, among one node's connections, a later incarnation or generation is a greater id.
+struct ConnectionRef {
   uint32_t agent = 0;
   uint64_t agentIncarnation = 0;
   Generation generation = 0;
   uint32_t via = 0;  // the manager the agent dialled
-  BatchId batch = 0;
+
+  shell::ConnectionId pack() const;
+  static ConnectionRef unpack(shell::ConnectionId id);
 };
 
 struct ManagerHost {
@@ -209,13 +166,9 @@ struct ManagerHost {
   std::unique_ptr<manager::Manager> core;  // only on the leader
   std::unique_ptr<ManagerChecker> checker;
   std::optional<Instant> wakeAt;
-  RequestId nextRequest = 0;
-  std::map<RequestId, PendingCall> calls;
-  // The open session stream of each node, for the manager's pushes.
-  std::map<NodeId, PendingCall> streams;
+  // The shell's rules (request ids, group commit, newest connection), shared with production.
+  shell::ManagerPipeline shell;
   std::map<RequestId, manager::ControlOperation> controls;
-  std::deque<manager::Effect> pipeline;
-  bool committing = false;
   // Status reports answered so far (an armed leader crash waits for a commit that answers some).
   uint64_t statusesAnswered = 0;
   std::vector<manager::Write> staged;
@@ -240,15 +193,14 @@ class World {
   // world-agents.c++: the agents' shells.
   void startAgent(AgentHost& agent, bool restart);
   void stepAgent(AgentHost& agent, const agent::Input& input);
-  void pumpAgent(AgentHost& agent);
-  void executeAgentEffect(AgentHost& agent, const agent::Effect& effect);
+  void executeAgentOps(AgentHost& agent);
+  void executeAgentOp(AgentHost& agent, shell::AgentPortOp& op);
   void sendToManager(AgentHost& agent, ToManagerMessage message);
   void onArriveAtAgent(const ArriveAtAgent& arrival);
   void onExecutorFinished(const ExecutorFinished& finished);
   void startOperation(AgentHost& agent, const agent::ExecutorOperation& operation);
   void crashAgent(AgentHost& agent);
   void dropConnection(AgentHost& agent, const std::string& why);
-  bool sessionOpenInCore(const AgentHost& agent, Generation generation) const;
   uint64_t channelOf(const AgentHost& agent, Generation generation) const;
   void wakeAgentLater(AgentHost& agent);
   void sampleTaskStates(const AgentHost& agent);
@@ -256,11 +208,10 @@ class World {
   // world-managers.c++: the managers' shells, the replicated store, leadership.
   void startLeader(uint32_t index);
   void stepManager(ManagerHost& manager, const manager::Input& input);
-  void pumpManager(ManagerHost& manager);
-  void executeManagerEffect(ManagerHost& manager, const manager::Effect& effect);
+  void executeManagerOps(ManagerHost& manager);
+  void executeManagerOp(ManagerHost& manager, shell::ManagerPortOp& op);
   void onArriveAtManager(const ArriveAtManager& arrival);
-  void replyToAgent(ManagerHost& leader, const PendingCall& call, ToAgentMessage message);
-  void pushToNode(ManagerHost& leader, const NodeId& node, ToAgentMessage message);
+  void replyToAgent(ManagerHost& leader, const ConnectionRef& to, ToAgentMessage message);
   void loseLeader(const std::string& why, bool crashed);
   void onElectLeader(const ElectLeader& elect);
   void wakeManagerLater(ManagerHost& manager);

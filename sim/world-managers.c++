@@ -40,12 +40,9 @@ void World::startLeader(uint32_t index) {
   // Whole-cluster checks after every write and every 64th step otherwise (see ManagerChecker).
   host.checker = std::make_unique<ManagerChecker>(HEARTBEAT_PERIOD, 64);
   host.checker->expectStore(replicatedStore_);
-  host.calls.clear();
-  host.streams.clear();
+  host.shell = shell::ManagerPipeline{};
   host.controls.clear();
-  host.pipeline.clear();
   host.staged.clear();
-  host.committing = false;
   host.wakeAt.reset();
   unreplicated_.clear();
   spanBegin(host.peer.nodeId.value, "leader");
@@ -72,9 +69,8 @@ void World::stepManager(ManagerHost& manager, const manager::Input& input) {
     violation(ruleOf("manager: ", first), manager.peer.nodeId.value + ": " + first);
     return;
   }
-  for (manager::Effect& effect : effects)
-    manager.pipeline.push_back(std::move(effect));
-  pumpManager(manager);
+  manager.shell.intake(std::move(effects));
+  executeManagerOps(manager);
   wakeManagerLater(manager);
 }
 
@@ -88,74 +84,60 @@ void World::wakeManagerLater(ManagerHost& manager) {
   }
 }
 
-void World::pumpManager(ManagerHost& manager) {
-  while (manager.alive && manager.core && !manager.committing && !manager.pipeline.empty()) {
-    manager::Effect effect = std::move(manager.pipeline.front());
-    manager.pipeline.pop_front();
-    if (auto* persist = std::get_if<manager::Persist>(&effect)) {
-      manager.staged.insert(manager.staged.end(), persist->writes.begin(), persist->writes.end());
-      manager.committing = true;
-      Duration commit =
-          Duration::microseconds(500) + world_.uniformDuration(Duration::milliseconds(5));
-      schedule(queue_.now() + commit, ManagerCommitted{manager.index, manager.incarnation});
-      return;
-    }
-    executeManagerEffect(manager, effect);
+void World::executeManagerOps(ManagerHost& manager) {
+  for (shell::ManagerPortOp& op : manager.shell.takeOps()) {
+    if (!manager.alive || !manager.core) return;
+    executeManagerOp(manager, op);
   }
 }
 
-void World::executeManagerEffect(ManagerHost& manager, const manager::Effect& effect) {
+void World::executeManagerOp(ManagerHost& manager, shell::ManagerPortOp& op) {
   std::visit(
-      [&](const auto& e) {
+      [&](auto& e) {
         using E = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<E, manager::SessionAnswer>) {
-          auto call = manager.calls.extract(e.request);
-          if (call.empty()) return;
-          // Two connections of one node can resume the same session (an old open arriving after
-          // a newer one); pushes go to the newest connection.
-          const PendingCall& answered = call.mapped();
-          auto stream = manager.streams.find(e.node);
-          bool newer = stream == manager.streams.end() ||
-                       std::pair(answered.agentIncarnation, answered.generation) >=
-                           std::pair(stream->second.agentIncarnation, stream->second.generation);
-          if (!e.error.has_value() && newer) manager.streams[e.node] = answered;
-          replyToAgent(manager, call.mapped(), SessionReply{e.sessionId, e.message, e.error});
-        } else if constexpr (std::is_same_v<E, manager::HeartbeatAnswer>) {
-          auto call = manager.calls.extract(e.request);
-          if (!call.empty())
-            replyToAgent(manager, call.mapped(), HeartbeatReply{e.period, e.error});
-        } else if constexpr (std::is_same_v<E, manager::StatusesAnswer>) {
-          auto call = manager.calls.extract(e.request);
-          if (!call.empty()) {
-            manager.statusesAnswered++;
-            replyToAgent(manager, call.mapped(), StatusesReply{call.mapped().batch, e.error});
-          }
-        } else if constexpr (std::is_same_v<E, manager::SendSessionMessage>) {
-          pushToNode(manager, e.node, SessionPush{e.sessionId, e.message});
-        } else if constexpr (std::is_same_v<E, manager::SendAssignments>) {
-          pushToNode(manager, e.node, AssignmentsPush{e.sessionId, e.message});
-        } else if constexpr (std::is_same_v<E, manager::EndSession>) {
-          pushToNode(manager, e.node, SessionEnd{e.sessionId, e.error});
-          manager.streams.erase(e.node);
-        } else if constexpr (std::is_same_v<E, manager::ControlAnswer>) {
-          auto control = manager.controls.extract(e.request);
-          if (control.empty() || e.error.has_value()) return;
+        if constexpr (std::is_same_v<E, shell::CommitWrites>) {
+          manager.staged = std::move(e.writes);
+          Duration commit =
+              Duration::microseconds(500) + world_.uniformDuration(Duration::milliseconds(5));
+          schedule(queue_.now() + commit, ManagerCommitted{manager.index, manager.incarnation});
+        } else if constexpr (std::is_same_v<E, shell::Reply>) {
+          if (std::holds_alternative<shell::StatusesReply>(e.message)) manager.statusesAnswered++;
+          replyToAgent(manager, ConnectionRef::unpack(e.connection), std::move(e.message));
+        } else if constexpr (std::is_same_v<E, shell::Push>) {
+          replyToAgent(manager, ConnectionRef::unpack(e.connection), std::move(e.message));
+        } else if constexpr (std::is_same_v<E, shell::ControlReply>) {
+          auto control = manager.controls.extract(e.answer.request);
+          if (control.empty() || e.answer.error.has_value()) return;
           if (std::holds_alternative<manager::CreateService>(control.mapped())) {
-            services_.push_back(ServiceId{e.id});
+            services_.push_back(ServiceId{e.answer.id});
           } else if (std::holds_alternative<manager::CreateSecret>(control.mapped())) {
-            secret_ = SecretId{e.id};
+            secret_ = SecretId{e.answer.id};
           }
         }
       },
-      effect);
+      op);
+}
+
+// Agent index, incarnation, generation and the manager dialled, most significant first.
+shell::ConnectionId ConnectionRef::pack() const {
+  KJ_REQUIRE(agent < (1u << 20) && agentIncarnation < (1u << 16) && generation < (1u << 24) &&
+                 via < (1u << 4),
+             "a connection outside the simulator's id space", agent, agentIncarnation, generation,
+             via);
+  return uint64_t{agent} << 44 | agentIncarnation << 28 | generation << 4 | via;
+}
+
+ConnectionRef ConnectionRef::unpack(shell::ConnectionId id) {
+  return ConnectionRef{static_cast<uint32_t>(id >> 44), (id >> 28) & 0xffff, (id >> 4) & 0xffffff,
+                       static_cast<uint32_t>(id & 0xf)};
 }
 
 // Leader -> the manager the agent dialled -> the agent: one or two network hops.
-void World::replyToAgent(ManagerHost& leader, const PendingCall& call, ToAgentMessage message) {
-  AgentHost& agent = agents_[call.agent];
-  if (call.agentIncarnation != agent.incarnation) return;
-  const ManagerHost& via = managers_[call.via];
-  uint64_t channel = channelOf(agent, call.generation);
+void World::replyToAgent(ManagerHost& leader, const ConnectionRef& to, ToAgentMessage message) {
+  AgentHost& agent = agents_[to.agent];
+  if (to.agentIncarnation != agent.incarnation) return;
+  const ManagerHost& via = managers_[to.via];
+  uint64_t channel = channelOf(agent, to.generation);
   std::vector<Instant> hops{queue_.now()};
   if (via.index != leader.index) {
     if (!via.alive) return;
@@ -163,31 +145,25 @@ void World::replyToAgent(ManagerHost& leader, const PendingCall& call, ToAgentMe
   }
   for (Instant first : hops) {
     for (Instant at : network_.route(via.host, agent.host, channel, first)) {
-      schedule(at, ArriveAtAgent{agent.index, agent.incarnation, call.generation, message});
+      schedule(at, ArriveAtAgent{agent.index, agent.incarnation, to.generation, message});
     }
   }
-}
-
-void World::pushToNode(ManagerHost& leader, const NodeId& node, ToAgentMessage message) {
-  auto stream = leader.streams.find(node);
-  if (stream == leader.streams.end()) return;
-  replyToAgent(leader, stream->second, std::move(message));
 }
 
 void World::onArriveAtManager(const ArriveAtManager& arrival) {
   ManagerHost& dialled = managers_[arrival.manager];
   AgentHost& agent = agents_[arrival.agent];
-  PendingCall call{arrival.agent, arrival.agentIncarnation, arrival.generation, arrival.manager, 0};
   auto refuse = [&](const std::string& why) {
     RpcError error{ErrorCode::UNAVAILABLE, why};
     uint64_t channel = channelOf(agent, arrival.generation);
-    ToAgentMessage reply = SessionEnd{SessionId{}, error};
-    if (std::holds_alternative<OpenSessionCall>(arrival.message))
-      reply = SessionReply{{}, {}, error};
-    if (const auto* heartbeat = std::get_if<HeartbeatCall>(&arrival.message)) {
-      reply = SessionEnd{heartbeat->sessionId, error};
-    }
     if (std::holds_alternative<ClosedNotice>(arrival.message)) return;
+    const auto& call = std::get<shell::AgentCall>(arrival.message);
+    ToAgentMessage reply = shell::SessionEnd{SessionId{}, error};
+    if (std::holds_alternative<shell::OpenSessionCall>(call))
+      reply = shell::SessionReply{{}, {}, error};
+    if (const auto* heartbeat = std::get_if<shell::HeartbeatCall>(&call)) {
+      reply = shell::SessionEnd{heartbeat->sessionId, error};
+    }
     for (Instant at : network_.route(dialled.host, agent.host, channel, queue_.now())) {
       schedule(at, ArriveAtAgent{agent.index, arrival.agentIncarnation, arrival.generation, reply});
     }
@@ -205,37 +181,18 @@ void World::onArriveAtManager(const ArriveAtManager& arrival) {
     return;
   }
   if (arrival.agentIncarnation != agent.incarnation) return;  // a dead process's last words
-  std::visit(
-      [&](const auto& m) {
-        using M = std::decay_t<decltype(m)>;
-        RequestId request = ++leader.nextRequest;
-        if constexpr (std::is_same_v<M, OpenSessionCall>) {
-          leader.calls[request] = call;
-          stepManager(leader, manager::SessionRequested{request, agent.node, m.previousSessionId,
-                                                        m.description});
-        } else if constexpr (std::is_same_v<M, HeartbeatCall>) {
-          leader.calls[request] = call;
-          stepManager(leader, manager::HeartbeatReceived{request, agent.node, m.sessionId});
-        } else if constexpr (std::is_same_v<M, StatusesCall>) {
-          call.batch = m.batch;
-          leader.calls[request] = call;
-          stepManager(leader,
-                      manager::StatusesReceived{request, agent.node, m.sessionId, m.updates});
-        } else if constexpr (std::is_same_v<M, ResyncCall>) {
-          stepManager(leader, manager::ResyncRequested{agent.node, m.sessionId});
-        } else if constexpr (std::is_same_v<M, ClosedNotice>) {
-          // A connection closing ends the session only if it is the session's current one: a
-          // newer connection may have resumed the same session id (docs/protocol.md).
-          auto stream = leader.streams.find(agent.node);
-          if (stream != leader.streams.end() &&
-              (stream->second.agentIncarnation != arrival.agentIncarnation ||
-               stream->second.generation != arrival.generation)) {
-            return;
-          }
-          stepManager(leader, manager::SessionClosed{agent.node, m.sessionId});
-        }
-      },
-      arrival.message);
+  shell::ConnectionId connection =
+      ConnectionRef{arrival.agent, arrival.agentIncarnation, arrival.generation, arrival.manager}
+          .pack();
+  if (std::holds_alternative<ClosedNotice>(arrival.message)) {
+    // A connection closing ends the session only if it is the session's current one: a newer
+    // connection may have resumed the same session id (docs/protocol.md).
+    std::optional<manager::Input> closed = leader.shell.closed(connection, agent.node);
+    if (closed.has_value()) stepManager(leader, *closed);
+    return;
+  }
+  shell::AgentCall call = std::get<shell::AgentCall>(arrival.message);
+  stepManager(leader, leader.shell.arrive(connection, agent.node, std::move(call)));
 }
 
 // The leader is gone (crashed, stepped down, cut off): its unreplicated writes are lost, every
@@ -247,11 +204,8 @@ void World::loseLeader(const std::string& why, bool crashed) {
   spanEnd(old.peer.nodeId.value, "leader", why);
   old.core.reset();
   old.checker.reset();
-  old.pipeline.clear();
+  old.shell = shell::ManagerPipeline{};
   old.staged.clear();
-  old.committing = false;
-  old.calls.clear();
-  old.streams.clear();
   old.wakeAt.reset();
   unreplicated_.clear();
   leader_.reset();
@@ -270,8 +224,9 @@ void World::breakSessionsVia(std::optional<uint32_t> manager, const std::string&
     const Connection& connection = *agent.connection;
     if (manager.has_value() && connection.manager != *manager) continue;
     const ManagerHost& via = managers_[connection.manager];
-    ToAgentMessage end = SessionEnd{connection.sessionId, RpcError{ErrorCode::UNAVAILABLE, why}};
-    if (connection.opening) end = SessionReply{{}, {}, RpcError{ErrorCode::UNAVAILABLE, why}};
+    // The server side ends the streams of the session (or the open in progress).
+    ToAgentMessage end =
+        shell::SessionEnd{agent.shell.liveSessionId(), RpcError{ErrorCode::UNAVAILABLE, why}};
     for (Instant at : network_.route(via.host, agent.host, channelOf(agent, connection.generation),
                                      queue_.now())) {
       schedule(at, ArriveAtAgent{agent.index, agent.incarnation, connection.generation, end});
@@ -308,9 +263,9 @@ void World::crashManager(ManagerHost& manager) {
 void World::control(manager::ControlOperation operation) {
   if (!leader_.has_value()) return;
   ManagerHost& leader = managers_[*leader_];
-  RequestId request = ++leader.nextRequest;
-  leader.controls[request] = operation;
-  stepManager(leader, manager::Control{request, std::move(operation)});
+  manager::Input input = leader.shell.control(manager::ControlOperation(operation));
+  leader.controls[std::get<manager::Control>(input).request] = std::move(operation);
+  stepManager(leader, input);
 }
 
 }  // namespace swarmlet::sim

@@ -150,19 +150,21 @@ void World::dispatch(const WorldEvent& event) {
           for (const agent::StoreOp& op : agent.staged)
             agent::applyStoreOp(agent.durable, op);
           agent.staged.clear();
-          agent.syncing = false;
-          pumpAgent(agent);
+          agent.shell.synced();
+          executeAgentOps(agent);
         } else if constexpr (std::is_same_v<E, ManagerCommitted>) {
           ManagerHost& manager = managers_[e.manager];
+          // A leader that lost its term without crashing dropped its pipeline and staged writes.
           if (!manager.alive || e.incarnation != manager.incarnation) return;
+          if (!manager.shell.committing()) return;
           unreplicated_.emplace_back(++writeSequence_, std::move(manager.staged));
           manager.staged.clear();
           Duration lag =
               Duration::milliseconds(1) + world_.uniformDuration(profile_.replicationLagMax);
           schedule(queue_.now() + lag, Replicated{term_, writeSequence_});
-          manager.committing = false;
+          manager.shell.committed();
           uint64_t answered = manager.statusesAnswered;
-          pumpManager(manager);
+          executeManagerOps(manager);
           if (manager.statusesAnswered != answered) fireArmedLeaderCrash(manager);
         } else if constexpr (std::is_same_v<E, Replicated>) {
           if (e.term != term_) return;  // that leader's unreplicated writes were lost

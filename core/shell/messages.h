@@ -93,8 +93,8 @@ struct AssignmentsPush {
   bool operator==(const AssignmentsPush&) const = default;
 };
 
-// The session's streams ended with `error` (the node must register again). An empty session id
-// ends whatever the connection is doing, an open in progress included.
+// The session's streams ended with `error` (the node must register again). It names the session
+// it ends; on a connection whose open is still unanswered, that is the empty id.
 struct SessionEnd {
   SessionId sessionId;
   RpcError error;
