@@ -161,9 +161,9 @@ template <typename Schema, typename T>
 bool readList(Check& check, const Path& at, typename capnp::List<Schema>::Reader list,
               std::vector<T>& out) {
   if (!check.count(at, list.size(), limits::QUERY_RESULTS_MAX)) return false;
-  out.resize(list.size());
   for (unsigned int i = 0; i < list.size(); ++i) {
-    if (!read(check, at.index(i), list[i], out[i])) return false;
+    // Grown one by one, like an assignment set's changes (io/codec-types.c++).
+    if (!read(check, at.index(i), list[i], out.emplace_back())) return false;
   }
   return true;
 }

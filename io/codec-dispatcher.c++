@@ -75,9 +75,8 @@ bool read(Check& check, const Path& at, schema::Session::UpdateTaskStatusParams:
   Path updatesAt = at.field("updates");
   auto updates = reader.getUpdates();
   if (!check.count(updatesAt, updates.size(), limits::STATUS_UPDATES_PER_CALL_MAX)) return false;
-  out.updates.resize(updates.size());
   for (unsigned int i = 0; i < updates.size(); ++i) {
-    if (!read(check, updatesAt.index(i), updates[i], out.updates[i])) return false;
+    if (!read(check, updatesAt.index(i), updates[i], out.updates.emplace_back())) return false;
   }
   return true;
 }

@@ -382,12 +382,13 @@ bool read(Check& check, const Path& at, schema::AssignmentsMessage::Reader reade
   Path changesAt = at.field("changes");
   auto changes = reader.getChanges();
   if (!check.count(changesAt, changes.size(), limits::ASSIGNMENT_CHANGES_MAX)) return false;
-  out.changes.resize(changes.size());
   // No message may name more items of a kind than a node holds (the worker requires it).
   size_t tasks = 0, secrets = 0, configs = 0;
   for (unsigned int i = 0; i < changes.size(); ++i) {
-    if (!read(check, changesAt.index(i), changes[i], out.changes[i])) return false;
-    const auto& item = out.changes[i].item;
+    // Grown one by one: a short hostile message claiming many (empty) entries is refused at its
+    // first bad entry, before it makes the decoder allocate for all of them.
+    if (!read(check, changesAt.index(i), changes[i], out.changes.emplace_back())) return false;
+    const auto& item = out.changes.back().item;
     tasks += std::holds_alternative<Task>(item) ? 1 : 0;
     secrets += std::holds_alternative<Secret>(item) ? 1 : 0;
     configs += std::holds_alternative<Config>(item) ? 1 : 0;
