@@ -8,4 +8,8 @@ struct Overloaded : Handlers... {
   using Handlers::operator()...;
 };
 
+// C++20 deduces this for an aggregate, but clang 14 does not implement that yet.
+template <typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+
 }  // namespace swarmlet

@@ -28,9 +28,9 @@ void materialize(std::set<Id>& dirty, const Map& records, RecordKind kind, Make 
       it = records.find(id);
     }
     if (it == records.end()) {
-      writes.emplace_back(std::in_place_type<Delete>, kind, id.value);
+      writes.emplace_back(Delete{kind, id.value});
     } else {
-      writes.emplace_back(std::in_place_type<Put>, make(it->second));
+      writes.emplace_back(Put{make(it->second)});
     }
   }
   dirty.clear();
@@ -213,9 +213,9 @@ std::vector<Write> Manager::takeWrites() {
     if (i + 1 < dirtyTasks_.size() && dirtyTasks_[i + 1].first == id) continue;  // not the latest
     KJ_ASSERT(task == nullptr || task->id == id, id.value);
     if (task == nullptr) {
-      writes.emplace_back(std::in_place_type<Delete>, RecordKind::TASK, id.value);
+      writes.emplace_back(Delete{RecordKind::TASK, id.value});
     } else {
-      writes.emplace_back(std::in_place_type<Put>, *task);
+      writes.emplace_back(Put{*task});
     }
   }
   dirtyTasks_.clear();

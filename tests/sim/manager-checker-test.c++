@@ -73,7 +73,7 @@ void feed(ManagerChecker& checker, Instant now, std::vector<Effect> effects,
 Persist puts(std::vector<Record> records) {
   Persist persist;
   for (auto& r : records)
-    persist.writes.emplace_back(std::in_place_type<Put>, std::move(r));
+    persist.writes.emplace_back(Put{std::move(r)});
   return persist;
 }
 
