@@ -70,7 +70,7 @@ TaskStatus makeStatus(uint64_t sequence) {
 kj::Own<LevelDbStore> openOrDie(const std::string& dir, leveldb::Env* env = nullptr) {
   StoreOptions options;
   options.env = env;
-  auto opened = LevelDbStore::open(dir, options);
+  auto opened = LevelDbStore::open(dir, StoreKind::AGENT, options);
   KJ_REQUIRE(opened.ok(), opened.error().message);
   return kj::mv(opened.value());
 }

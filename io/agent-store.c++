@@ -44,11 +44,8 @@ StoreResult<agent::StoredTask> decodeTaskRecord(LevelDbStore& db, std::string_vi
                                                 std::string_view value) {
   using Result = StoreResult<agent::StoredTask>;
   auto words = wordsOf(value);
-  if (!words.has_value()) {
-    return Result::failure(db.corruptRecord(
-        key, std::to_string(value.size()) + " bytes, not a whole number of 8-byte words"));
-  }
-  auto decoded = decodeStoredTask(*words);
+  if (!words.ok()) return Result::failure(db.corruptRecord(key, words.error));
+  auto decoded = decodeStoredTask(*words.value);
   if (!decoded.ok()) return Result::failure(db.corruptRecord(key, decoded.error));
   std::string_view keyId = key.substr(AGENT_TASK_PREFIX.size());
   if (decoded.value->task.id.value != keyId) {
@@ -62,18 +59,10 @@ StoreResult<agent::StoredTask> decodeTaskRecord(LevelDbStore& db, std::string_vi
 StoreResult<std::vector<Peer>> decodeManagersRecord(LevelDbStore& db, std::string_view value) {
   using Result = StoreResult<std::vector<Peer>>;
   auto words = wordsOf(value);
-  if (!words.has_value()) {
-    return Result::failure(db.corruptRecord(
-        AGENT_MANAGERS_KEY,
-        std::to_string(value.size()) + " bytes, not a whole number of 8-byte words"));
-  }
-  auto peers = decodePeers(*words);
+  if (!words.ok()) return Result::failure(db.corruptRecord(AGENT_MANAGERS_KEY, words.error));
+  // The codec keeps at most limits::MANAGERS_MAX of a longer list, as Start requires.
+  auto peers = decodePeers(*words.value);
   if (!peers.ok()) return Result::failure(db.corruptRecord(AGENT_MANAGERS_KEY, peers.error));
-  if (peers.value->size() > limits::MANAGERS_MAX) {
-    return Result::failure(db.corruptRecord(
-        AGENT_MANAGERS_KEY, std::to_string(peers.value->size()) + " managers, more than " +
-                                std::to_string(limits::MANAGERS_MAX)));
-  }
   return Result::success(*kj::mv(peers.value));
 }
 
@@ -85,7 +74,9 @@ std::string agentTaskKey(const TaskId& id) {
   return key;
 }
 
-AgentStore::AgentStore(LevelDbStore& db, AgentStoreOptions options) : db_(db), options_(options) {}
+AgentStore::AgentStore(LevelDbStore& db, AgentStoreOptions options) : db_(db), options_(options) {
+  KJ_REQUIRE(db.kind() == StoreKind::AGENT, "an AgentStore on a store not opened as an agent's");
+}
 
 StoreResult<AgentRestored> AgentStore::restore() {
   using Result = StoreResult<AgentRestored>;

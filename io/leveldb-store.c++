@@ -8,8 +8,9 @@
 #include <leveldb/status.h>
 #include <leveldb/write_batch.h>
 
-#include <charconv>
 #include <cstring>
+
+#include "io/codec.h"
 
 namespace swarmlet::io {
 namespace {
@@ -78,59 +79,51 @@ StoreError accessError(const std::string& directory, std::string_view action,
                                   "); check the disk (full, failing or read-only), then restart"};
 }
 
-std::optional<uint64_t> parseVersion(std::string_view text) {
-  uint64_t version = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, version);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return version;
+StoreMeta metaOf(StoreKind kind) {
+  StoreMeta meta;
+  meta.schemaVersion = STORE_SCHEMA_VERSION;
+  meta.kind = kind;
+  return meta;
 }
 
-// Checks `meta/version` of a freshly opened store; an empty store gets this build's version.
-std::optional<StoreError> checkVersion(LevelDbStore& store) {
-  const std::string where = "store " + store.directory() + ": ";
-  auto stored = store.get(STORE_VERSION_KEY);
+// Records the meta of a store that has none: `kind` and this build's layout version. A database
+// with keys but no meta was not written by swarmlet.
+std::optional<StoreError> initializeMeta(LevelDbStore& store) {
+  // Any key at all: the database is not empty. The visitor stops the scan at the first one;
+  // when it never ran, an error is the scan's own.
+  bool empty = true;
+  auto failed = store.scan("", [&](std::string_view, std::string_view) {
+    empty = false;
+    return std::optional<StoreError>(StoreError{StoreErrorKind::FOREIGN, "stop"});
+  });
+  if (!empty) {
+    return StoreError{StoreErrorKind::FOREIGN,
+                      "store " + store.directory() +
+                          ": holds a LevelDB database that swarmlet did not write (it has no " +
+                          std::string(STORE_META_KEY) + " key); choose another state directory"};
+  }
+  if (failed.has_value()) return failed;
+  leveldb::WriteBatch batch;
+  auto words = encodeStoreMeta(metaOf(store.kind()));
+  batch.Put(sliceOf(STORE_META_KEY),
+            leveldb::Slice(words.asChars().begin(), words.asChars().size()));
+  return store.commit(batch);
+}
+
+// Checks the meta of a freshly opened store; an empty store gets one.
+std::optional<StoreError> checkMeta(LevelDbStore& store) {
+  auto stored = store.get(STORE_META_KEY);
   if (!stored.ok()) return stored.error();
-  if (!stored.value().has_value()) {
-    // Any key at all: the database is not empty. The visitor stops the scan at the first one;
-    // when it never ran, an error is the scan's own.
-    bool empty = true;
-    auto failed = store.scan("", [&](std::string_view, std::string_view) {
-      empty = false;
-      return std::optional<StoreError>(StoreError{StoreErrorKind::VERSION, "stop"});
-    });
-    if (!empty) {
-      return StoreError{StoreErrorKind::VERSION,
-                        where +
-                            "holds a LevelDB database that swarmlet did not write (it has "
-                            "no meta/version key); choose another state directory"};
-    }
-    if (failed.has_value()) return failed;
-    leveldb::WriteBatch batch;
-    batch.Put(sliceOf(STORE_VERSION_KEY), std::to_string(STORE_SCHEMA_VERSION));
-    return store.commit(batch);
-  }
-  const std::string& text = *stored.value();
-  auto version = parseVersion(text);
-  if (!version.has_value()) {
-    return store.corruptRecord(STORE_VERSION_KEY,
-                               "it holds \"" + printableKey(text) + "\", not a version number");
-  }
-  if (*version > STORE_SCHEMA_VERSION) {
-    return StoreError{StoreErrorKind::VERSION,
-                      where + "written by a newer swarmd (store schema version " +
-                          std::to_string(*version) + "; this one reads version " +
-                          std::to_string(STORE_SCHEMA_VERSION) +
-                          "); run the newer swarmd, or move the directory away to start empty"};
-  }
-  if (*version < STORE_SCHEMA_VERSION) {
-    return StoreError{StoreErrorKind::VERSION,
-                      where + "written by an older store schema version " +
-                          std::to_string(*version) + " that this swarmd (version " +
-                          std::to_string(STORE_SCHEMA_VERSION) +
-                          ") cannot read; move the directory away to start empty"};
-  }
-  return std::nullopt;
+  if (!stored.value().has_value()) return initializeMeta(store);
+  auto words = wordsOf(*stored.value());
+  if (!words.ok()) return store.corruptRecord(STORE_META_KEY, words.error);
+  auto meta = decodeStoreMeta(*words.value);
+  if (!meta.ok()) return store.corruptRecord(STORE_META_KEY, meta.error);
+  auto refusal = checkStoreMeta(*meta.value, store.kind());
+  if (!refusal.has_value()) return std::nullopt;
+  return StoreError{
+      meta.value->kind != store.kind() ? StoreErrorKind::FOREIGN : StoreErrorKind::VERSION,
+      "store " + store.directory() + ": " + *refusal};
 }
 
 }  // namespace
@@ -145,13 +138,15 @@ std::string_view storeErrorKindName(StoreErrorKind kind) {
       return "CORRUPT";
     case StoreErrorKind::VERSION:
       return "VERSION";
+    case StoreErrorKind::FOREIGN:
+      return "FOREIGN";
     case StoreErrorKind::IO:
       return "IO";
   }
   KJ_UNREACHABLE;
 }
 
-StoreResult<kj::Own<LevelDbStore>> LevelDbStore::open(const std::string& directory,
+StoreResult<kj::Own<LevelDbStore>> LevelDbStore::open(const std::string& directory, StoreKind kind,
                                                       const StoreOptions& options) {
   using Result = StoreResult<kj::Own<LevelDbStore>>;
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.blockCacheBytes));
@@ -165,16 +160,16 @@ StoreResult<kj::Own<LevelDbStore>> LevelDbStore::open(const std::string& directo
   leveldb::Status status = leveldb::DB::Open(dbOptions, directory, &opened);
   if (!status.ok()) return Result::failure(openError(directory, status));
   KJ_ASSERT(opened != nullptr);
-  auto store = kj::heap<LevelDbStore>(Private{}, directory, kj::mv(cache),
+  auto store = kj::heap<LevelDbStore>(Private{}, directory, kind, kj::mv(cache),
                                       std::unique_ptr<leveldb::DB>(opened));
-  auto refusal = checkVersion(*store);
+  auto refusal = checkMeta(*store);
   if (refusal.has_value()) return Result::failure(*kj::mv(refusal));
   return Result::success(kj::mv(store));
 }
 
-LevelDbStore::LevelDbStore(Private, std::string directory, std::unique_ptr<leveldb::Cache> cache,
-                           std::unique_ptr<leveldb::DB> db)
-    : directory_(kj::mv(directory)), cache_(kj::mv(cache)), db_(kj::mv(db)) {
+LevelDbStore::LevelDbStore(Private, std::string directory, StoreKind kind,
+                           std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::DB> db)
+    : directory_(kj::mv(directory)), kind_(kind), cache_(kj::mv(cache)), db_(kj::mv(db)) {
   KJ_REQUIRE(db_ != nullptr);
 }
 
@@ -240,11 +235,9 @@ std::string printableKey(std::string_view bytes) {
   return text;
 }
 
-std::optional<kj::Array<capnp::word>> wordsOf(std::string_view value) {
-  if (value.size() % sizeof(capnp::word) != 0) return std::nullopt;
-  auto words = kj::heapArray<capnp::word>(value.size() / sizeof(capnp::word));
-  if (!value.empty()) std::memcpy(words.begin(), value.data(), value.size());
-  return words;
+Decoded<kj::Array<capnp::word>> wordsOf(std::string_view value) {
+  return wordsFromBytes(
+      kj::arrayPtr(reinterpret_cast<const kj::byte*>(value.data()), value.size()));
 }
 
 }  // namespace swarmlet::io

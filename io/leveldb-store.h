@@ -2,7 +2,8 @@
 // for every way a state directory can be unusable (held by another process, damaged, written by
 // another schema version, not accessible to this user), group commits as synced write batches,
 // and prefix scans. Keys follow the versioned layout of docs/store.md; this layer owns only the
-// `meta/version` key, the record stores (agent-store.h, manager-store.h) own their prefixes.
+// metadata key (the codec's StoreMeta: layout version and kind of store), the record stores
+// (agent-store.h, manager-store.h) own their prefixes.
 //
 // Ownership: a LevelDbStore owns its leveldb::DB, and with it the directory's LOCK, for its whole
 // life; the Env it was opened with must outlive it. Thread-safety: none; one event loop uses it.
@@ -24,6 +25,8 @@
 #include <utility>
 #include <variant>
 
+#include "io/record-codec.h"
+
 namespace leveldb {
 class Cache;
 class DB;
@@ -38,7 +41,8 @@ enum class StoreErrorKind : uint8_t {
   LOCKED,      // another process holds the directory: stop it, or use another directory
   PERMISSION,  // this user may not use the directory: run as its owner, or fix its mode
   CORRUPT,     // damaged (LevelDB corruption, or a record that does not decode)
-  VERSION,     // written by another schema version, or not by swarmlet at all
+  VERSION,     // written with another layout version
+  FOREIGN,     // not a store of this kind: another program's database, or the other role's store
   IO,          // any other refusal of the file system (full disk, missing parent, ...)
 };
 
@@ -78,10 +82,10 @@ class [[nodiscard]] StoreResult {
   std::variant<T, StoreError> content_;
 };
 
-// The key layout this build writes (the `v1/` of every record key) and reads. A store whose
-// `meta/version` names another version is refused.
-inline constexpr uint32_t STORE_SCHEMA_VERSION = 1;
-inline constexpr std::string_view STORE_VERSION_KEY = "meta/version";
+// The key of the store's StoreMeta (io/record-codec.h), written when the store is created. A
+// store whose meta names another layout version (STORE_SCHEMA_VERSION, the `v1/` of every
+// record key) or another kind is refused.
+inline constexpr std::string_view STORE_META_KEY = "meta/version";
 
 struct StoreOptions {
   // nullptr: the operating system's (leveldb::Env::Default()). Tests pass a memory Env.
@@ -96,15 +100,16 @@ class LevelDbStore {
   struct Private {};
 
  public:
-  // Opens the store in `directory`, creating the directory (its last component, as LevelDB
-  // does) and an empty store when missing. Refuses, with a StoreError, a directory another
-  // process holds (LOCKED), one this user may not use (PERMISSION), a damaged one (CORRUPT) and
-  // one written by another schema version or by something else (VERSION).
-  static StoreResult<kj::Own<LevelDbStore>> open(const std::string& directory,
+  // Opens the store of `kind` in `directory`, creating the directory (its last component, as
+  // LevelDB does) and an empty store when missing. Refuses, with a StoreError, a directory
+  // another process holds (LOCKED), one this user may not use (PERMISSION), a damaged one
+  // (CORRUPT), one written with another layout version (VERSION), and one that is not a store
+  // of `kind` (FOREIGN).
+  static StoreResult<kj::Own<LevelDbStore>> open(const std::string& directory, StoreKind kind,
                                                  const StoreOptions& options = {});
 
-  LevelDbStore(Private, std::string directory, std::unique_ptr<leveldb::Cache> cache,
-               std::unique_ptr<leveldb::DB> db);
+  LevelDbStore(Private, std::string directory, StoreKind kind,
+               std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::DB> db);
   ~LevelDbStore() noexcept;
   KJ_DISALLOW_COPY(LevelDbStore);
 
@@ -123,12 +128,14 @@ class LevelDbStore {
   StoreResult<std::optional<std::string>> get(std::string_view key);
 
   const std::string& directory() const { return directory_; }
+  StoreKind kind() const { return kind_; }
 
   // The error for a record under `key` that cannot be used; `why` says what is wrong with it.
   StoreError corruptRecord(std::string_view key, std::string_view why) const;
 
  private:
   std::string directory_;
+  StoreKind kind_;
   // Declared before db_, so destroyed after it: LevelDB's table cache uses it to the end.
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<leveldb::DB> db_;
@@ -137,8 +144,8 @@ class LevelDbStore {
 // `bytes` with everything but printable ASCII escaped as \xNN, for keys in error messages.
 std::string printableKey(std::string_view bytes);
 
-// A copy of a stored value as Cap'n Proto words (LevelDB's values are not word-aligned), or
-// std::nullopt when its size is not a whole number of words.
-std::optional<kj::Array<capnp::word>> wordsOf(std::string_view value);
+// A stored value as the aligned Cap'n Proto words the record codec decodes (io/codec.h,
+// wordsFromBytes), or why it cannot be.
+Decoded<kj::Array<capnp::word>> wordsOf(std::string_view value);
 
 }  // namespace swarmlet::io

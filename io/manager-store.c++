@@ -91,11 +91,8 @@ StoreResult<manager::Record> decodeRecord(LevelDbStore& db, std::string_view key
   }
   std::string_view id = rest.substr(slash + 1);
   auto words = wordsOf(value);
-  if (!words.has_value()) {
-    return Result::failure(db.corruptRecord(
-        key, std::to_string(value.size()) + " bytes, not a whole number of 8-byte words"));
-  }
-  auto decoded = decodeManagerRecord(*words);
+  if (!words.ok()) return Result::failure(db.corruptRecord(key, words.error));
+  auto decoded = decodeManagerRecord(*words.value);
   if (!decoded.ok()) return Result::failure(db.corruptRecord(key, decoded.error));
   const manager::Record& record = *decoded.value;
   if (kindOf(record) != *kind || idOf(record) != id) {
@@ -116,7 +113,10 @@ std::string managerRecordKey(manager::RecordKind kind, std::string_view id) {
   return key;
 }
 
-ManagerStore::ManagerStore(LevelDbStore& db) : db_(db) {}
+ManagerStore::ManagerStore(LevelDbStore& db) : db_(db) {
+  KJ_REQUIRE(db.kind() == StoreKind::MANAGER,
+             "a ManagerStore on a store not opened as a manager's");
+}
 
 StoreResult<manager::StoreSnapshot> ManagerStore::restore() {
   using Result = StoreResult<manager::StoreSnapshot>;

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     say("error usage: store-crash-child DIR");
     return 2;
   }
-  auto opened = swarmlet::io::LevelDbStore::open(argv[1]);
+  auto opened = swarmlet::io::LevelDbStore::open(argv[1], swarmlet::io::StoreKind::AGENT);
   if (!opened.ok()) {
     say("error " + opened.error().message);
     return 1;

@@ -22,7 +22,7 @@ namespace crash = test::crash;
 
 // What the parent finds in the directory: the verdict of crash::check.
 crash::Verdict inspect(const std::string& dir) {
-  auto opened = LevelDbStore::open(dir);
+  auto opened = LevelDbStore::open(dir, StoreKind::AGENT);
   if (!opened.ok()) return {{}, "reopen failed: " + opened.error().message};
   AgentStore store(*opened.value());
   auto restored = store.restore();

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "io/record-codec.h"
 #include "tests/io/store-test-util.h"
 
 namespace swarmlet::io {
@@ -26,14 +27,14 @@ const std::string MEM_DIR = "/mem/store";
 class MemoryStoreTest : public ::testing::Test {
  protected:
   kj::Own<LevelDbStore> openOk() {
-    auto opened = LevelDbStore::open(MEM_DIR, options());
+    auto opened = LevelDbStore::open(MEM_DIR, StoreKind::AGENT, options());
     EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().message);
     if (!opened.ok()) throw std::runtime_error(opened.error().message);
     return kj::mv(opened.value());
   }
 
   StoreError openFails() {
-    auto opened = LevelDbStore::open(MEM_DIR, options());
+    auto opened = LevelDbStore::open(MEM_DIR, StoreKind::AGENT, options());
     EXPECT_FALSE(opened.ok());
     if (opened.ok()) return StoreError{StoreErrorKind::IO, "(opened)"};
     return opened.error();
@@ -55,12 +56,24 @@ class MemoryStoreTest : public ::testing::Test {
   std::unique_ptr<leveldb::Env> env_{leveldb::NewMemEnv(leveldb::Env::Default())};
 };
 
-TEST_F(MemoryStoreTest, AFreshStoreRecordsTheSchemaVersion) {
+std::string bytesOf(const kj::Array<capnp::word>& words) {
+  return std::string(words.asChars().begin(), words.asChars().size());
+}
+
+std::string metaBytes(uint32_t version, StoreKind kind) {
+  StoreMeta meta;
+  meta.schemaVersion = version;
+  meta.kind = kind;
+  return bytesOf(encodeStoreMeta(meta));
+}
+
+TEST_F(MemoryStoreTest, AFreshStoreRecordsItsLayoutVersionAndKind) {
   auto store = openOk();
-  auto version = store->get(STORE_VERSION_KEY);
-  ASSERT_TRUE(version.ok());
-  ASSERT_TRUE(version.value().has_value());
-  EXPECT_EQ(*version.value(), std::to_string(STORE_SCHEMA_VERSION));
+  auto meta = store->get(STORE_META_KEY);
+  ASSERT_TRUE(meta.ok());
+  ASSERT_TRUE(meta.value().has_value());
+  EXPECT_EQ(*meta.value(), metaBytes(STORE_SCHEMA_VERSION, StoreKind::AGENT));
+  EXPECT_EQ(store->kind(), StoreKind::AGENT);
 }
 
 TEST_F(MemoryStoreTest, CommittedKeysSurviveAReopen) {
@@ -110,40 +123,51 @@ TEST_F(MemoryStoreTest, ScanStopsAtTheVisitorsError) {
       << failed->message;
 }
 
-TEST_F(MemoryStoreTest, ANewerSchemaVersionIsRefusedWithWhatToDo) {
+TEST_F(MemoryStoreTest, ANewerLayoutVersionIsRefusedWithWhatToDo) {
   {
     auto store = openOk();
-    put(*store, std::string(STORE_VERSION_KEY), std::to_string(STORE_SCHEMA_VERSION + 1));
+    put(*store, std::string(STORE_META_KEY), metaBytes(STORE_SCHEMA_VERSION + 1, StoreKind::AGENT));
   }
   StoreError error = openFails();
   EXPECT_EQ(error.kind, StoreErrorKind::VERSION);
   EXPECT_EQ(error.message,
-            "store " + MEM_DIR + ": written by a newer swarmd (store schema version " +
-                std::to_string(STORE_SCHEMA_VERSION + 1) + "; this one reads version " +
-                std::to_string(STORE_SCHEMA_VERSION) +
-                "); run the newer swarmd, or move the directory away to start empty");
+            "store " + MEM_DIR + ": " +
+                *checkStoreMeta({STORE_SCHEMA_VERSION + 1, StoreKind::AGENT}, StoreKind::AGENT));
+  EXPECT_NE(error.message.find("newer"), std::string::npos) << error.message;
 }
 
-TEST_F(MemoryStoreTest, AnOlderSchemaVersionIsRefused) {
+TEST_F(MemoryStoreTest, AVersionZeroIsCorruption) {
   {
+    // The codec refuses version 0 itself; an older layout is one below the current version,
+    // which exists only once the layout changes.
     auto store = openOk();
-    put(*store, std::string(STORE_VERSION_KEY), "0");
+    put(*store, std::string(STORE_META_KEY), metaBytes(0, StoreKind::AGENT));
   }
   StoreError error = openFails();
-  EXPECT_EQ(error.kind, StoreErrorKind::VERSION);
-  EXPECT_NE(error.message.find("older store schema version 0"), std::string::npos) << error.message;
+  EXPECT_EQ(error.kind, StoreErrorKind::CORRUPT);
+  EXPECT_NE(error.message.find("record meta/version is damaged (schemaVersion: must not be 0)"),
+            std::string::npos)
+      << error.message;
+}
+
+TEST_F(MemoryStoreTest, TheOtherRolesStoreIsRefused) {
+  { openOk(); }
+  auto opened = LevelDbStore::open(MEM_DIR, StoreKind::MANAGER, options());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().kind, StoreErrorKind::FOREIGN);
+  EXPECT_EQ(opened.error().message,
+            "store " + MEM_DIR + ": " +
+                *checkStoreMeta({STORE_SCHEMA_VERSION, StoreKind::AGENT}, StoreKind::MANAGER));
 }
 
 TEST_F(MemoryStoreTest, AnUnreadableVersionIsCorruptionNamingTheKey) {
   {
     auto store = openOk();
-    put(*store, std::string(STORE_VERSION_KEY), "1\x01x");
+    put(*store, std::string(STORE_META_KEY), std::string(16, '\xff'));
   }
   StoreError error = openFails();
   EXPECT_EQ(error.kind, StoreErrorKind::CORRUPT);
-  EXPECT_NE(error.message.find("record meta/version is damaged (it holds \"1\\x01x\", not a "
-                               "version number)"),
-            std::string::npos)
+  EXPECT_EQ(error.message.rfind("store " + MEM_DIR + ": record meta/version is damaged (", 0), 0u)
       << error.message;
 }
 
@@ -159,7 +183,7 @@ TEST_F(MemoryStoreTest, ADatabaseWithoutAVersionIsNotOurs) {
     ASSERT_TRUE(db->Put(leveldb::WriteOptions(), "users/1", "alice").ok());
   }
   StoreError error = openFails();
-  EXPECT_EQ(error.kind, StoreErrorKind::VERSION);
+  EXPECT_EQ(error.kind, StoreErrorKind::FOREIGN);
   EXPECT_EQ(error.message, "store " + MEM_DIR +
                                ": holds a LevelDB database that swarmlet did not write (it has no "
                                "meta/version key); choose another state directory");
@@ -199,18 +223,6 @@ TEST(PrintableKey, EscapesWhatATerminalWouldNotShow) {
   EXPECT_EQ(printableKey(std::string("a\nb\\c\0\xff", 7)), "a\\x0ab\\x5cc\\x00\\xff");
 }
 
-TEST(WordsOf, CopiesWholeWordsAndRefusesTheRest) {
-  std::string eight = "abcdefgh";
-  auto words = wordsOf(eight + eight);
-  ASSERT_TRUE(words.has_value());
-  ASSERT_EQ(words->size(), 2u);
-  EXPECT_EQ(std::string(words->asChars().begin(), words->asChars().size()), eight + eight);
-  EXPECT_FALSE(wordsOf("abc").has_value());
-  auto empty = wordsOf("");
-  ASSERT_TRUE(empty.has_value());
-  EXPECT_EQ(empty->size(), 0u);
-}
-
 // --- The real file system ------------------------------------------------------------------
 
 std::string lockMessage(const std::string& dir) {
@@ -222,15 +234,15 @@ std::string lockMessage(const std::string& dir) {
 TEST(RealStore, OpeningTwiceInOneProcessFailsClearly) {
   test::TempDir temp;
   const std::string dir = temp.path() + "/state";
-  auto first = LevelDbStore::open(dir);
+  auto first = LevelDbStore::open(dir, StoreKind::AGENT);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  auto second = LevelDbStore::open(dir);
+  auto second = LevelDbStore::open(dir, StoreKind::AGENT);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().kind, StoreErrorKind::LOCKED);
   EXPECT_EQ(second.error().message, lockMessage(dir));
   // Closing the first frees the directory.
   first.value() = nullptr;
-  EXPECT_TRUE(LevelDbStore::open(dir).ok());
+  EXPECT_TRUE(LevelDbStore::open(dir, StoreKind::AGENT).ok());
 }
 
 TEST(RealStore, ADirectoryHeldByAnotherProcessFailsClearly) {
@@ -238,7 +250,7 @@ TEST(RealStore, ADirectoryHeldByAnotherProcessFailsClearly) {
   const std::string dir = temp.path() + "/state";
   test::Child holder({test::helperPath("store-lock-helper"), "hold", dir});
   ASSERT_EQ(holder.readLine(), "held");
-  auto opened = LevelDbStore::open(dir);
+  auto opened = LevelDbStore::open(dir, StoreKind::AGENT);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().kind, StoreErrorKind::LOCKED);
   EXPECT_EQ(opened.error().message, lockMessage(dir));
@@ -246,13 +258,13 @@ TEST(RealStore, ADirectoryHeldByAnotherProcessFailsClearly) {
   int status = holder.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   // The holder is gone: the directory opens again.
-  EXPECT_TRUE(LevelDbStore::open(dir).ok());
+  EXPECT_TRUE(LevelDbStore::open(dir, StoreKind::AGENT).ok());
 }
 
 TEST(RealStore, AnotherProcessIsRefusedWhileThisOneHoldsIt) {
   test::TempDir temp;
   const std::string dir = temp.path() + "/state";
-  auto held = LevelDbStore::open(dir);
+  auto held = LevelDbStore::open(dir, StoreKind::AGENT);
   ASSERT_TRUE(held.ok()) << held.error().message;
   test::Child other({test::helperPath("store-lock-helper"), "open", dir});
   EXPECT_EQ(other.readLine(), "error LOCKED " + lockMessage(dir));
@@ -263,7 +275,7 @@ TEST(RealStore, AnotherProcessIsRefusedWhileThisOneHoldsIt) {
 TEST(RealStore, ADirectoryThisUserMayNotUseFailsClearly) {
   test::TempDir temp;
   const std::string dir = temp.path() + "/state";
-  ASSERT_TRUE(LevelDbStore::open(dir).ok());
+  ASSERT_TRUE(LevelDbStore::open(dir, StoreKind::AGENT).ok());
   ASSERT_EQ(chmod(dir.c_str(), 0), 0);
   std::string line;
   if (geteuid() == 0) {
@@ -272,7 +284,7 @@ TEST(RealStore, ADirectoryThisUserMayNotUseFailsClearly) {
     line = other.readLine();
     other.wait();
   } else {
-    auto opened = LevelDbStore::open(dir);
+    auto opened = LevelDbStore::open(dir, StoreKind::AGENT);
     ASSERT_FALSE(opened.ok());
     line = "error " + std::string(storeErrorKindName(opened.error().kind)) + " " +
            opened.error().message;
@@ -286,7 +298,7 @@ TEST(RealStore, ADirectoryThisUserMayNotUseFailsClearly) {
 TEST(RealStore, AMissingParentDirectoryFailsClearly) {
   test::TempDir temp;
   const std::string dir = temp.path() + "/no/such/parent";
-  auto opened = LevelDbStore::open(dir);
+  auto opened = LevelDbStore::open(dir, StoreKind::AGENT);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().kind, StoreErrorKind::IO);
   EXPECT_EQ(opened.error().message.rfind("store " + dir + ": cannot be created (", 0), 0u)

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   }
   const std::string mode = argv[1];
   if (mode == "open-as-nobody" && dropToNobody() != 0) return 2;
-  auto opened = LevelDbStore::open(argv[2]);
+  auto opened = LevelDbStore::open(argv[2], swarmlet::io::StoreKind::AGENT);
   if (!opened.ok()) {
     say("error " + std::string(storeErrorKindName(opened.error().kind)) + " " +
         opened.error().message);

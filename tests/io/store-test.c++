@@ -37,14 +37,14 @@ std::string bytesOf(const kj::Array<capnp::word>& words) {
 // A store directory in memory, reopened at will as a process restart would.
 class MemoryStore {
  public:
-  MemoryStore() { reopen(); }
+  explicit MemoryStore(StoreKind kind = StoreKind::AGENT) : kind_(kind) { reopen(); }
   ~MemoryStore() noexcept = default;
 
   LevelDbStore& reopen() {
     db_ = nullptr;
     StoreOptions options;
     options.env = env_.get();
-    auto opened = LevelDbStore::open(MEM_DIR, options);
+    auto opened = LevelDbStore::open(MEM_DIR, kind_, options);
     KJ_REQUIRE(opened.ok(), opened.error().message);
     db_ = kj::mv(opened.value());
     return *db_;
@@ -59,6 +59,7 @@ class MemoryStore {
   }
 
  private:
+  StoreKind kind_;
   std::unique_ptr<leveldb::Env> env_{leveldb::NewMemEnv(leveldb::Env::Default())};
   kj::Own<LevelDbStore> db_;
 };
@@ -217,8 +218,8 @@ TEST_P(AgentStoreTest, ARecordOfPartialWordsIsRefusedByKey) {
   memory_.plant(agentTaskKey(TaskId{"x\n"}), "abc");
   StoreError error = restoreFails();
   EXPECT_EQ(error.kind, StoreErrorKind::CORRUPT);
-  EXPECT_NE(error.message.find("record v1/agent/task/x\\x0a is damaged (3 bytes, not a whole "
-                               "number of 8-byte words)"),
+  EXPECT_NE(error.message.find("record v1/agent/task/x\\x0a is damaged (3 bytes are not a whole "
+                               "number of 8-byte words"),
             std::string::npos)
       << error.message;
 }
@@ -300,7 +301,7 @@ StoreError managerRestoreFails(MemoryStore& memory) {
 
 TEST(ManagerStoreTest, RandomWritesMeanWhatTheSimulatorsApplyWriteSays) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
-    MemoryStore memory;
+    MemoryStore memory(StoreKind::MANAGER);
     test::RecordMaker make(seed);
     manager::ClusterState model;
     size_t puts = 0;
@@ -337,7 +338,7 @@ TEST(ManagerStoreTest, RandomWritesMeanWhatTheSimulatorsApplyWriteSays) {
 }
 
 TEST(ManagerStoreTest, ARecordThatDoesNotDecodeIsRefusedByKey) {
-  MemoryStore memory;
+  MemoryStore memory(StoreKind::MANAGER);
   memory.plant(managerRecordKey(manager::RecordKind::SERVICE, "s1"), std::string(32, '\x01'));
   StoreError error = managerRestoreFails(memory);
   EXPECT_EQ(error.kind, StoreErrorKind::CORRUPT);
@@ -348,7 +349,7 @@ TEST(ManagerStoreTest, ARecordThatDoesNotDecodeIsRefusedByKey) {
 }
 
 TEST(ManagerStoreTest, ARecordOfAnotherKindThanItsKeyIsRefused) {
-  MemoryStore memory;
+  MemoryStore memory(StoreKind::MANAGER);
   test::RecordMaker make(1);
   memory.plant(managerRecordKey(manager::RecordKind::TASK, "n1"),
                bytesOf(encodeManagerRecord(make.node("n1"))));
@@ -362,7 +363,7 @@ TEST(ManagerStoreTest, ARecordOfAnotherKindThanItsKeyIsRefused) {
 
 TEST(ManagerStoreTest, AKeyOfNoRecordKindIsRefused) {
   for (const char* key : {"v1/manager/bogus/x", "v1/manager/task"}) {
-    MemoryStore memory;
+    MemoryStore memory(StoreKind::MANAGER);
     memory.plant(key, std::string(8, '\0'));
     StoreError error = managerRestoreFails(memory);
     EXPECT_EQ(error.kind, StoreErrorKind::CORRUPT);
@@ -373,24 +374,11 @@ TEST(ManagerStoreTest, AKeyOfNoRecordKindIsRefused) {
   }
 }
 
-TEST(SharedDirectory, TheAgentAndTheManagerStoresKeepApart) {
-  MemoryStore memory;
-  test::RecordMaker make(7);
-  AgentStore agentStore(memory.db());
-  ASSERT_TRUE(agentStore.restore().ok());
-  Task agentTask = make.task("same-id");
-  ASSERT_FALSE(agentStore.commit({PutTask{agentTask}}).has_value());
-  Task managerTask = make.task("same-id");
-  ManagerStore managerStore(memory.db());
-  ASSERT_FALSE(managerStore.commit({manager::Put{managerTask}}).has_value());
-
-  manager::StoreSnapshot managerView = restoreManager(memory);
-  EXPECT_EQ(managerView.tasks, std::vector<Task>{managerTask});
-  AgentStore reopened(memory.db());
-  auto agentView = reopened.restore();
-  ASSERT_TRUE(agentView.ok());
-  EXPECT_EQ(agentView.value().tasks,
-            (StoreSnapshot{{agentTask.id, {agent::withoutStatus(agentTask), false, {}}}}));
+TEST(StoreKinds, EachStoreRequiresItsKindOfDirectory) {
+  MemoryStore agentDirectory(StoreKind::AGENT);
+  EXPECT_THROW(ManagerStore{agentDirectory.db()}, kj::Exception);
+  MemoryStore managerDirectory(StoreKind::MANAGER);
+  EXPECT_THROW(AgentStore{managerDirectory.db()}, kj::Exception);
 }
 
 }  // namespace
