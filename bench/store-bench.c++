@@ -183,7 +183,6 @@ void BM_GroupCommitAgainstSyncPerWrite(benchmark::State& state) {
   state.counters["group_writes_per_s"] = writes / groupSeconds;
   state.counters["sync_per_write_writes_per_s"] = writes / singleSeconds;
   state.counters["group_commit_speedup"] = singleSeconds / groupSeconds;
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(2 * WRITES));
 }
 BENCHMARK(BM_GroupCommitAgainstSyncPerWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
 
