@@ -126,6 +126,8 @@ StoreResult<std::optional<agent::StoredTask>> AgentStore::load(const TaskId& id)
 
 std::optional<StoreError> AgentStore::commit(const std::vector<agent::StoreOp>& ops) {
   KJ_REQUIRE(restored_, "AgentStore::commit before a successful restore()");
+  // Nothing to make durable: no fsync.
+  if (ops.empty()) return std::nullopt;
   // The records the ops touch, as the ops leave them; applyStoreOp itself gives each op its
   // meaning. `loaded` holds every id read into `records` (absent ones too). Both are bounded by
   // the ops of one group commit.

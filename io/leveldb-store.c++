@@ -8,6 +8,7 @@
 #include <leveldb/status.h>
 #include <leveldb/write_batch.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "io/codec.h"
@@ -31,6 +32,11 @@ std::string oneLine(const leveldb::Status& status) {
   return text;
 }
 
+// The start of every message about the store in `directory`, on one line whatever its name.
+std::string where(const std::string& directory) {
+  return "store " + printableKey(directory) + ": ";
+}
+
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
@@ -40,42 +46,45 @@ bool contains(std::string_view text, std::string_view part) {
 // errno, so the permission cases are recognised by strerror's words.
 StoreError openError(const std::string& directory, const leveldb::Status& status) {
   const std::string text = oneLine(status);
-  const std::string where = "store " + directory + ": ";
+  const std::string at = where(directory);
   if (status.IsCorruption()) {
-    return {StoreErrorKind::CORRUPT, where + "the database is damaged (" + text +
+    return {StoreErrorKind::CORRUPT, at + "the database is damaged (" + text +
                                          "); restore the directory from a backup, or move it "
                                          "away to start with an empty store"};
   }
   if (status.IsIOError() && contains(text, "IO error: lock ")) {
     return {StoreErrorKind::LOCKED,
-            where +
-                "another process is using it (another swarmd holds its LOCK file); stop "
-                "that process, or choose another state directory"};
+            at + "another process is using it (another swarmd holds its LOCK file); stop "
+                 "that process, or choose another state directory"};
   }
-  if (contains(text, strerror(EACCES)) || contains(text, strerror(EPERM)) ||
-      contains(text, strerror(EROFS))) {
+  if (contains(text, strerror(EACCES)) || contains(text, strerror(EPERM))) {
     return {StoreErrorKind::PERMISSION,
-            where + "permission denied (" + text +
+            at + "permission denied (" + text +
                 "); run as the user that owns the directory, or fix its owner and mode"};
+  }
+  if (contains(text, strerror(EROFS))) {
+    return {StoreErrorKind::PERMISSION,
+            at + "the file system is read-only (" + text +
+                "); remount it read-write, or choose another state directory"};
   }
   if (status.IsNotFound()) {
     return {StoreErrorKind::IO,
-            where + "cannot be created (" + text + "); check that its parent directory exists"};
+            at + "cannot be created (" + text + "); check that its parent directory exists"};
   }
-  return {StoreErrorKind::IO, where + "cannot be opened (" + text + ")"};
+  return {StoreErrorKind::IO, at + "cannot be opened (" + text + ")"};
 }
 
 // The error for a read or write that failed after the store opened.
 StoreError accessError(const std::string& directory, std::string_view action,
                        const leveldb::Status& status) {
   const std::string text = oneLine(status);
-  const std::string where = "store " + directory + ": ";
+  const std::string at = where(directory);
   if (status.IsCorruption()) {
-    return {StoreErrorKind::CORRUPT, where + std::string(action) + " found damage (" + text +
+    return {StoreErrorKind::CORRUPT, at + std::string(action) + " found damage (" + text +
                                          "); restore the directory from a backup, or move it "
                                          "away to start with an empty store"};
   }
-  return {StoreErrorKind::IO, where + std::string(action) + " failed (" + text +
+  return {StoreErrorKind::IO, at + std::string(action) + " failed (" + text +
                                   "); check the disk (full, failing or read-only), then restart"};
 }
 
@@ -98,8 +107,8 @@ std::optional<StoreError> initializeMeta(LevelDbStore& store) {
   });
   if (!empty) {
     return StoreError{StoreErrorKind::FOREIGN,
-                      "store " + store.directory() +
-                          ": holds a LevelDB database that swarmlet did not write (it has no " +
+                      where(store.directory()) +
+                          "holds a LevelDB database that swarmlet did not write (it has no " +
                           std::string(STORE_META_KEY) + " key); choose another state directory"};
   }
   if (failed.has_value()) return failed;
@@ -123,7 +132,7 @@ std::optional<StoreError> checkMeta(LevelDbStore& store) {
   if (!refusal.has_value()) return std::nullopt;
   return StoreError{
       meta.value->kind != store.kind() ? StoreErrorKind::FOREIGN : StoreErrorKind::VERSION,
-      "store " + store.directory() + ": " + *refusal};
+      where(store.directory()) + *refusal};
 }
 
 }  // namespace
@@ -212,8 +221,7 @@ StoreResult<std::optional<std::string>> LevelDbStore::get(std::string_view key) 
 
 StoreError LevelDbStore::corruptRecord(std::string_view key, std::string_view why) const {
   return {StoreErrorKind::CORRUPT,
-          "store " + directory_ + ": record " + printableKey(key) + " is damaged (" +
-              std::string(why) +
+          where(directory_) + "record " + printableKey(key) + " is damaged (" + std::string(why) +
               "); restore the directory from a backup, or move it away to start with an empty "
               "store"};
 }

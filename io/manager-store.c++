@@ -120,6 +120,8 @@ ManagerStore::ManagerStore(LevelDbStore& db) : db_(db) {
 
 StoreResult<manager::StoreSnapshot> ManagerStore::restore() {
   using Result = StoreResult<manager::StoreSnapshot>;
+  // As large as what the manager wrote: its cluster state has no bound of its own yet
+  // (core/limits.h names none for nodes, services or tasks).
   manager::StoreSnapshot snapshot;
   auto refused = db_.scan(MANAGER_PREFIX, [&](std::string_view key, std::string_view value) {
     auto record = decodeRecord(db_, key, value);
@@ -132,6 +134,8 @@ StoreResult<manager::StoreSnapshot> ManagerStore::restore() {
 }
 
 std::optional<StoreError> ManagerStore::commit(const std::vector<manager::Write>& writes) {
+  // Nothing to make durable: no fsync.
+  if (writes.empty()) return std::nullopt;
   leveldb::WriteBatch batch;
   for (const manager::Write& write : writes) {
     if (const auto* put = std::get_if<manager::Put>(&write)) {
