@@ -7,9 +7,9 @@ namespace {
 
 // Renders `value / divisor` with up to three decimals, trailing zeros removed. REQUIRES: the
 // result is exact to three decimals or the caller accepts truncation.
-std::string scaled(int64_t value, int64_t divisor, const char* unit) {
-  int64_t whole = value / divisor;
-  int64_t thousandths = (value % divisor) * 1000 / divisor;
+std::string scaled(uint64_t value, uint64_t divisor, const char* unit) {
+  uint64_t whole = value / divisor;
+  uint64_t thousandths = (value % divisor) * 1000 / divisor;
   std::string text = std::to_string(whole);
   if (thousandths != 0) {
     std::string fraction = std::to_string(thousandths);
@@ -27,8 +27,8 @@ std::string formatDuration(Duration d) {
   int64_t n = d.count();
   if (n == 0) return "0s";
   std::string sign = n < 0 ? "-" : "";
-  // llabs of INT64_MIN is undefined; no real duration gets there (292 years).
-  int64_t magnitude = n < 0 ? -n : n;
+  // Unsigned, so that INT64_MIN (which a peer can send) has a magnitude too.
+  uint64_t magnitude = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
   if (magnitude >= 1'000'000'000) return sign + scaled(magnitude, 1'000'000'000, "s");
   if (magnitude >= 1'000'000) return sign + scaled(magnitude, 1'000'000, "ms");
   if (magnitude >= 1'000) return sign + scaled(magnitude, 1'000, "us");

@@ -131,4 +131,10 @@ std::string describeException(const kj::Exception& exception) {
   return std::string(exception.getDescription().cStr());
 }
 
+bool raisedByCodec(const kj::Exception& exception) {
+  std::string_view file = exception.getFile();
+  return file.find("io/codec") != std::string_view::npos ||
+         file.find("io/record-codec") != std::string_view::npos;
+}
+
 }  // namespace swarmlet::io::codec

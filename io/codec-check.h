@@ -106,12 +106,16 @@ void setClipped(Init&& init, const std::string& text, size_t maxBytes) {
 // --- implementation ---------------------------------------------------------------------------
 
 std::string describeException(const kj::Exception& exception);
+// True for an exception the codec's own checks raised (a KJ_ASSERT in io/): that is a bug in the
+// codec, not bad input, so decodeFramed lets it propagate instead of calling it a refusal.
+bool raisedByCodec(const kj::Exception& exception);
 
 template <typename T, typename Decode>
 Decoded<T> decodeFramed(const char* label, Decode&& decode) {
   Check check;
   std::optional<T> value;
   KJ_IF_MAYBE (exception, kj::runCatchingExceptions([&]() { value = decode(check); })) {
+    if (raisedByCodec(*exception)) kj::throwFatalException(kj::mv(*exception));
     return Decoded<T>::failure(std::string(label) +
                                ": malformed message: " + describeException(*exception));
   }

@@ -56,6 +56,7 @@ Decoded<T> decodeMessage(const char* label, kj::ArrayPtr<const capnp::word> word
                  }
                  result = decode(reader.getRoot<Root>());
                })) {
+    if (codec::raisedByCodec(*exception)) kj::throwFatalException(kj::mv(*exception));
     return Decoded<T>::failure(std::string(label) +
                                ": malformed message: " + codec::describeException(*exception));
   }

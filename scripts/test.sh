@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test and prints
 # "N passed, M failed" counting real test cases (each gtest case, each transcript file, each
-# lint and smoke check). Usage: scripts/test.sh [--sanitize]
+# lint and smoke check). Usage: scripts/test.sh [--sanitize | --fuzz]
+#   --fuzz  the clang phase: builds the whole tree with clang and runs the codec's fuzz targets
+#           briefly (scripts/fuzz.sh --smoke)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--fuzz" ]; then
+  exec scripts/fuzz.sh --smoke
+fi
 scripts/ensure-deps.sh || exit 1
 
 dir=build
