@@ -19,6 +19,11 @@ inline constexpr Duration SESSION_BACKOFF_MAX = Duration::seconds(8);
 inline constexpr Duration SESSION_START_TIMEOUT = Duration::seconds(5);
 // How long one heartbeat call may take before the session counts as failed.
 inline constexpr Duration HEARTBEAT_TIMEOUT = Duration::seconds(5);
+// How long one status batch may wait for its answer before the session counts as failed. A
+// manager that heartbeats but never answers a batch would otherwise hold every later status for
+// ever (SwarmKit sets no deadline); twice the heartbeat timeout, so that a merely slow manager
+// (a large batch behind a slow commit) is not left sooner than a dead one (docs/decisions.md).
+inline constexpr Duration STATUS_SEND_TIMEOUT = Duration::seconds(10);
 // Heartbeat periods a manager may ask for; the codec rejects anything outside.
 inline constexpr Duration HEARTBEAT_PERIOD_MIN = Duration::milliseconds(10);
 inline constexpr Duration HEARTBEAT_PERIOD_MAX = Duration::hours(1);
@@ -27,6 +32,7 @@ inline constexpr Duration NODE_DESCRIPTION_REFRESH_PERIOD = Duration::seconds(20
 
 static_assert(SESSION_BACKOFF_INITIAL < SESSION_BACKOFF_MAX);
 static_assert(HEARTBEAT_PERIOD_MIN < HEARTBEAT_PERIOD_MAX);
+static_assert(STATUS_SEND_TIMEOUT >= HEARTBEAT_TIMEOUT);
 
 // --- Remotes (remotes/remotes.go) ---------------------------------------------------------------
 

@@ -54,6 +54,13 @@ void Agent::handleSessionDeadlines() {
       }
       return;
     case SessionPhase::REGISTERED:
+      if (const auto& batch = state_.reporter.inFlight; batch.has_value()) {
+        KJ_ASSERT(batch->generation == session.generation, "a batch outlived its session");
+        if (now_ >= batch->deadline) {
+          failSession(RpcError{ErrorCode::DEADLINE_EXCEEDED, "status report timed out"});
+          return;
+        }
+      }
       if (now_ < session.heartbeatAt) return;
       if (session.heartbeatOutstanding) {
         failSession(RpcError{ErrorCode::DEADLINE_EXCEEDED, "heartbeat timed out"});

@@ -89,6 +89,9 @@ kj::Maybe<Instant> Agent::nextDeadline() const {
       break;
     case SessionPhase::REGISTERED:
       sessionDeadline = session.heartbeatAt;
+      if (const auto& batch = state_.reporter.inFlight; batch.has_value()) {
+        if (batch->deadline < sessionDeadline) sessionDeadline = batch->deadline;
+      }
       break;
   }
   Instant deadline =

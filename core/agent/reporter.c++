@@ -77,7 +77,8 @@ void Agent::flushStatuses() {
   if (state_.phase != AgentPhase::RUNNING || session.phase != SessionPhase::REGISTERED) return;
   if (reporter.inFlight.has_value() || reporter.pending.empty()) return;
   StatusBatch batch{++reporter.lastBatch, session.generation,
-                    takeBatch(reporter, limits::STATUS_BATCH_MAX)};
+                    takeBatch(reporter, limits::STATUS_BATCH_MAX),
+                    now_ + limits::STATUS_SEND_TIMEOUT};
   KJ_ASSERT(!batch.updates.empty());
   emit(SendStatuses{batch.generation, batch.batch, session.sessionId, batch.updates});
   reporter.inFlight = kj::mv(batch);

@@ -109,6 +109,8 @@ struct StatusBatch {
   BatchId batch = 0;
   Generation generation = 0;
   std::vector<TaskStatusUpdate> updates;
+  // Unanswered by then, the session fails (limits::STATUS_SEND_TIMEOUT).
+  Instant deadline;
 
   bool operator==(const StatusBatch&) const = default;
 };

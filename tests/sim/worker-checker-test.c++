@@ -60,7 +60,7 @@ TEST(WorkerChecker, AcceptsAPersistThenItsSend) {
   Task running = t1;
   running.status = status(TaskState::RUNNING, 5, "started");
   AgentState state = agentWith({running});
-  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, running.status}}};
+  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, running.status}}, {}};
   checker.observe(at(5), Tick{},
                   {Persist{{PutStatus{t1.id, running.status}}},
                    SendStatuses{1, 1, SessionId{"s1"}, {{t1.id, running.status}}}},
@@ -201,7 +201,7 @@ TEST(WorkerChecker, CatchesASecondBatchInFlight) {
   WorkerChecker checker;
   Task t1 = task("t1");
   AgentState state = agentWith({t1});
-  state.reporter.inFlight = StatusBatch{2, 1, {{t1.id, t1.status}}};
+  state.reporter.inFlight = StatusBatch{2, 1, {{t1.id, t1.status}}, {}};
   checker.observe(at(0), AssignmentsReceived{},
                   {created(t1), SendStatuses{1, 1, SessionId{"s1"}, {{t1.id, t1.status}}},
                    SendStatuses{1, 2, SessionId{"s1"}, {{t1.id, t1.status}}}},
@@ -213,7 +213,7 @@ TEST(WorkerChecker, CatchesASendOnAnotherSession) {
   WorkerChecker checker;
   Task t1 = task("t1");
   AgentState state = agentWith({t1});
-  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, t1.status}}};
+  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, t1.status}}, {}};
   checker.observe(at(0), AssignmentsReceived{},
                   {created(t1), SendStatuses{1, 1, SessionId{"old"}, {{t1.id, t1.status}}}}, state);
   EXPECT_TRUE(mentions(checker, "not the registered one"));
