@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -115,11 +116,11 @@ struct ResolvedCommand {
 };
 
 // The file the shim executes: the command itself when it names a path (relative to the task's
-// directory, its working directory), else the first executable match in the task's PATH.
-ResolvedCommand resolveCommand(const TaskSpec& spec, const std::string& dir) {
+// working directory `work`), else the first executable match in the task's PATH.
+ResolvedCommand resolveCommand(const TaskSpec& spec, const std::string& work) {
   const std::string& command = spec.command;
   if (command.find('/') != std::string::npos) {
-    std::string path = command[0] == '/' ? command : joinPath(dir, command);
+    std::string path = command[0] == '/' ? command : joinPath(work, command);
     return {path, notExecutable(path)};
   }
   auto it = spec.env.find("PATH");
@@ -175,6 +176,25 @@ ExecutorResult parseExitStatus(const std::string& text, const std::string& path)
   return fatal("the task shim left an unreadable exit status in " + path);
 }
 
+// The process is this task's shim: a session leader started as `shim TASK_DIR ...` (a pid file
+// a task overwrote cannot make the executor signal another process).
+bool isShimOf(const ProcessStat& process, const std::string& dir) {
+  if (process.session != process.pid) return false;
+  FileRead cmdline = readFile("/proc/" + std::to_string(process.pid) + "/cmdline", 64 * 1024);
+  if (!cmdline.data.has_value()) return false;
+  std::vector<std::string> argv = splitNul(*cmdline.data);
+  return argv.size() == 3 && argv[1] == dir;
+}
+
+// Some shim holds the task's lock (only a live shim does).
+bool shimLockHeld(const std::string& dir) {
+  int fd = ::open(joinPath(dir, layout::SHIM_LOCK_FILE).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return held;
+}
+
 bool pollReadable(int fd) {
   pollfd request{fd, POLLIN, 0};
   return ::poll(&request, 1, 0) > 0 && (request.revents & POLLIN) != 0;
@@ -205,6 +225,8 @@ struct ProcessExecutor::Controller {
   uint64_t shimStartTime = 0;
   // WAIT's answer, once the shim ended.
   std::optional<ExecutorResult> outcome;
+  // The outcome came from the shim's exit-status: it cleaned up after the task itself.
+  bool statusRecorded = false;
   // Resolves when the watched shim ended (after shimEnded ran).
   kj::Maybe<kj::ForkedPromise<void>> exited;
   // START's answer, from the shim's report.
@@ -324,25 +346,51 @@ RecoveredState ProcessExecutor::examine(Controller& controller) {
   controller.launched = true;
   long long pid = 0;
   unsigned long long startTime = 0;
-  if (!pidFile.data.has_value() ||
-      std::sscanf(pidFile.data->c_str(), "%lld %llu", &pid, &startTime) != 2 || pid <= 0) {
+  bool readable = pidFile.data.has_value() &&
+                  std::sscanf(pidFile.data->c_str(), "%lld %llu", &pid, &startTime) == 2 && pid > 0;
+  if (readable && adoptShim(controller, static_cast<pid_t>(pid), startTime))
+    return RecoveredState::RUNNING;
+  // The pid file names no live shim of this task. A shim that holds the task's lock all the
+  // same (its pid file was damaged) is looked for among the session leaders.
+  if (shimLockHeld(dir)) {
+    for (const ProcessStat& process : listProcesses()) {
+      if (process.session == process.pid && isShimOf(process, dir) &&
+          adoptShim(controller, process.pid, process.startTime)) {
+        return RecoveredState::RUNNING;
+      }
+    }
+  }
+  if (!readable) {
     controller.outcome = fatal("the task's shim pid file in " + dir + " is unreadable");
     return RecoveredState::LOST;
   }
   controller.shimPid = static_cast<pid_t>(pid);
   controller.shimStartTime = startTime;
-  int pidfd = ::pidfd_open(controller.shimPid, 0);
-  if (pidfd >= 0) {
-    // Checked after opening: the pidfd names the process the start time belongs to.
-    std::optional<ProcessStat> stat = readProcessStat(controller.shimPid);
-    // A zombie (not yet reaped by its new parent) has ended.
-    if (stat.has_value() && stat->startTime == controller.shimStartTime && stat->state != 'Z') {
-      watch(controller, pidfd, /*child=*/false);
-      return RecoveredState::RUNNING;
-    }
-    ::close(pidfd);
+  std::optional<ProcessStat> named = readProcessStat(controller.shimPid);
+  if (named.has_value() && named->startTime == startTime && named->state != 'Z') {
+    // A live process that is not the shim: the file lies, and that process's session is not
+    // the task's to clean up.
+    controller.shimPid = 0;
   }
   return settleOutcome(controller) ? RecoveredState::EXITED : RecoveredState::LOST;
+}
+
+// Watches process `pid` as the task's shim if it is one: alive (not a zombie), started at
+// `startTime`, a session leader started for this task's directory.
+bool ProcessExecutor::adoptShim(Controller& controller, pid_t pid, uint64_t startTime) {
+  int pidfd = ::pidfd_open(pid, 0);
+  if (pidfd < 0) return false;
+  // Checked after opening: the pidfd names the process the start time belongs to.
+  std::optional<ProcessStat> stat = readProcessStat(pid);
+  if (!stat.has_value() || stat->startTime != startTime || stat->state == 'Z' ||
+      !isShimOf(*stat, taskDir(controller.id))) {
+    ::close(pidfd);
+    return false;
+  }
+  controller.shimPid = pid;
+  controller.shimStartTime = startTime;
+  watch(controller, pidfd, /*child=*/false);
+  return true;
 }
 
 // --- The shim's life ----------------------------------------------------------------------------
@@ -381,6 +429,7 @@ void ProcessExecutor::shimEnded(Controller& controller) {
 bool ProcessExecutor::settleOutcome(Controller& controller) {
   std::string path = joinPath(taskDir(controller.id), layout::EXIT_STATUS_FILE);
   FileRead status = readFile(path, layout::SMALL_FILE_BYTES_MAX);
+  controller.statusRecorded = status.data.has_value();
   if (status.data.has_value()) {
     controller.outcome = parseExitStatus(*status.data, path);
     return true;
@@ -498,9 +547,10 @@ ExecutorResult ProcessExecutor::prepare(Controller& controller) {
   if (!controller.spec.has_value())
     return fatal("task " + controller.id.value + " was not resolved");
   std::string dir = taskDir(controller.id);
+  std::string work = joinPath(dir, layout::WORK_DIRECTORY);
   FileStatus status = makeDirectory(dir, 0700);
+  if (status.ok()) status = makeDirectory(work, 0700);
   if (!status.ok()) return temporary(status.error);
-  // (kind, directory, name and data of each item the spec names)
   struct Item {
     std::string name;
     std::string data;
@@ -519,7 +569,7 @@ ExecutorResult ProcessExecutor::prepare(Controller& controller) {
   for (auto [kind, directory, items] :
        {std::tuple{"secret", layout::SECRETS_DIRECTORY, &secrets},
         std::tuple{"config", layout::CONFIGS_DIRECTORY, &configs}}) {
-    std::string path = joinPath(dir, directory);
+    std::string path = joinPath(work, directory);
     status = removeTree(path);
     if (status.ok()) status = makeDirectory(path, 0700);
     if (!status.ok()) return temporary(status.error);
@@ -557,9 +607,11 @@ kj::Promise<ExecutorResult> ProcessExecutor::start(Controller& controller) {
   if (!controller.spec.has_value())
     return fatal("task " + controller.id.value + " was not resolved");
   std::string dir = taskDir(controller.id);
+  std::string work = joinPath(dir, layout::WORK_DIRECTORY);
   FileStatus status = makeDirectory(dir, 0700);
+  if (status.ok()) status = makeDirectory(work, 0700);
   if (!status.ok()) return temporary(status.error);
-  ResolvedCommand command = resolveCommand(*controller.spec, dir);
+  ResolvedCommand command = resolveCommand(*controller.spec, work);
   if (!command.error.empty()) return fatal(command.error);
   std::vector<std::string> argv{controller.spec->command};
   argv.insert(argv.end(), controller.spec->args.begin(), controller.spec->args.end());
@@ -718,7 +770,8 @@ kj::Promise<ExecutorResult> ProcessExecutor::remove(const TaskId& id) {
 kj::Promise<ExecutorResult> ProcessExecutor::finishRemove(const TaskId& id) {
   auto it = controllers_.find(id);
   if (it == controllers_.end()) return success();
-  killLeftovers(*it->second);
+  // A shim that recorded a status left nothing of the task; otherwise look (cheap: rare).
+  if (it->second->launched && !it->second->statusRecorded) killLeftovers(*it->second);
   FileStatus status = removeTree(taskDir(id));
   if (!status.ok()) return temporary(status.error);
   controllers_.erase(it);

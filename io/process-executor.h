@@ -16,6 +16,7 @@
 #include <kj/async.h>
 #include <kj/one-of.h>
 #include <kj/timer.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <map>
@@ -123,6 +124,7 @@ class ProcessExecutor {
 
   std::string taskDir(const TaskId& id) const;
   RecoveredState examine(Controller& controller);
+  bool adoptShim(Controller& controller, pid_t pid, uint64_t startTime);
   void watch(Controller& controller, int pidfd, bool child);
   void shimEnded(Controller& controller);
   bool settleOutcome(Controller& controller);

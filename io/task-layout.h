@@ -3,7 +3,8 @@
 // and the bounds both keep. Constants only; safe everywhere. docs/executor.md has the picture.
 //
 //   STATE/tasks/<task id>/            mode 0700, created by PREPARE, deleted by REMOVE
-//     secrets/<name>, configs/<name>  mode 0400, written by PREPARE
+//     work/                           the task's working directory (the task's own files)
+//       secrets/<name>, configs/<name>  mode 0400, written by PREPARE
 //     exec-path, argv, env            the launch: written by START, read by the shim
 //     shim.lock                       held (flock) by the live shim: one shim per task
 //     shim.pid                        "<pid> <start time>\n", written by the shim before the task
@@ -21,6 +22,9 @@
 namespace swarmlet::io::task_layout {
 
 inline constexpr const char* TASKS_DIRECTORY = "tasks";
+// The task's working directory, apart from the shim's files so the task cannot clobber them by
+// accident; its secrets and configs are below it.
+inline constexpr const char* WORK_DIRECTORY = "work";
 inline constexpr const char* SECRETS_DIRECTORY = "secrets";
 inline constexpr const char* CONFIGS_DIRECTORY = "configs";
 inline constexpr const char* EXEC_PATH_FILE = "exec-path";

@@ -4,7 +4,7 @@
 // its logs and keeps its exit status across an agent crash. It
 //   - holds the task's lock (one shim per task), records its pid and start time in shim.pid;
 //   - starts the task in its own process group, stdin from /dev/null, stdout and stderr through
-//     pipes into stdout.log and stderr.log (rotated past LOG_FILE_BYTES), cwd the task dir;
+//     pipes into stdout.log and stderr.log (rotated past LOG_FILE_BYTES), in work/;
 //   - passes STOP_SIGNAL on to the task's group, turns KILL_SIGNAL into SIGKILL for it;
 //   - when the task's main process ends, kills everything the task left (its group and every
 //     descendant: the shim is a child subreaper), then writes exit-status and exits.
@@ -180,7 +180,7 @@ struct OutputPipe {
   ::dup2(devNull, STDIN_FILENO);
   ::dup2(out, STDOUT_FILENO);
   ::dup2(err, STDERR_FILENO);
-  int code = ::chdir(dir.c_str());
+  int code = ::chdir(joinPath(dir, layout::WORK_DIRECTORY).c_str());
   if (code == 0) {
     std::vector<char*> argv = pointers(launch.argv);
     std::vector<char*> env = pointers(launch.env);

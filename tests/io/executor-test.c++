@@ -10,6 +10,7 @@
 #include <kj/async-io.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -291,7 +292,8 @@ TEST_F(ExecutorTest, ArgumentsEnvironmentAndWorkingDirectoryReachTheProcess) {
   ExecutorResult result = runToEnd(task);
   EXPECT_EQ(result.errorClass, ErrorClass::NONE) << result.message;
   EXPECT_EQ(contents(joinPath(taskDir("t1"), layout::STDOUT_LOG_FILE)),
-            "first arg|second|hello world|" + taskDir("t1") + "|" + layout::DEFAULT_PATH);
+            "first arg|second|hello world|" + joinPath(taskDir("t1"), layout::WORK_DIRECTORY) +
+                "|" + layout::DEFAULT_PATH);
 }
 
 // Tries to open `path` for reading as user and group 65534 (nobody); the errno it got, or 0.
@@ -320,14 +322,15 @@ TEST_F(ExecutorTest, SecretsAreFilesOnlyTheTasksUserCanRead) {
   std::string out = joinPath(taskDir("t1"), layout::STDOUT_LOG_FILE);
   ASSERT_TRUE(eventually([&] { return contents(out) == "hunter2level=debug"; })) << contents(out);
 
-  std::string secret = joinPath(joinPath(taskDir("t1"), layout::SECRETS_DIRECTORY), "db-password");
+  std::string work = joinPath(taskDir("t1"), layout::WORK_DIRECTORY);
+  std::string secret = joinPath(joinPath(work, layout::SECRETS_DIRECTORY), "db-password");
   struct stat info;
   ASSERT_EQ(::stat(secret.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 07777, 0400u);
   EXPECT_EQ(openAsNobody(secret), EACCES);
   // Even with every directory on the way opened up, the file's own mode refuses.
   for (const std::string& dir : {tempDir, stateDir, joinPath(stateDir, layout::TASKS_DIRECTORY),
-                                 taskDir("t1"), joinPath(taskDir("t1"), layout::SECRETS_DIRECTORY)})
+                                 taskDir("t1"), work, joinPath(work, layout::SECRETS_DIRECTORY)})
     ASSERT_EQ(::chmod(dir.c_str(), 0755), 0) << dir;
   EXPECT_EQ(openAsNobody(secret), EACCES);
   EXPECT_EQ(openAsNobody(taskDir("t1")), 0) << "the check can succeed";
@@ -449,6 +452,60 @@ TEST_F(ExecutorTest, AStoppedExecutorLeavesTasksRunningForTheNextOne) {
   EXPECT_EQ(call(task.id, ExecutorCall::REMOVE).errorClass, ErrorClass::NONE);
   EXPECT_EQ(markedProcesses(marker), std::vector<pid_t>{});
   EXPECT_FALSE(exists(taskDir("t1")));
+}
+
+TEST_F(ExecutorTest, UpdateChangesWhatALaterStartRuns) {
+  Task task = shellTask("t1", marker, "exit 1");
+  ASSERT_EQ(resolve(task).errorClass, ErrorClass::NONE);
+  task.spec.args = {"-c", "exit 4"};
+  ASSERT_EQ(executor->run(operation(task.id, ExecutorCall::UPDATE, task)).wait(ws).errorClass,
+            ErrorClass::NONE);
+  ASSERT_EQ(call(task.id, ExecutorCall::PREPARE).errorClass, ErrorClass::NONE);
+  ASSERT_EQ(call(task.id, ExecutorCall::START).errorClass, ErrorClass::NONE);
+  EXPECT_EQ(call(task.id, ExecutorCall::WAIT).exitCode, 4);
+}
+
+TEST_F(ExecutorTest, StartWaitsWhileAnotherShimHoldsTheTask) {
+  Task task = shellTask("t1", marker, "exit 0");
+  ASSERT_EQ(resolve(task).errorClass, ErrorClass::NONE);
+  ASSERT_EQ(call(task.id, ExecutorCall::PREPARE).errorClass, ErrorClass::NONE);
+  // What a shim of a crashed agent, still starting, looks like from here.
+  std::string lock = joinPath(taskDir("t1"), layout::SHIM_LOCK_FILE);
+  int held = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);
+  ExecutorResult busy = call(task.id, ExecutorCall::START);
+  EXPECT_EQ(busy.errorClass, ErrorClass::TEMPORARY);
+  EXPECT_EQ(busy.message, "another task shim holds task t1; START is retried");
+  EXPECT_EQ(markedProcesses(marker), std::vector<pid_t>{});
+  ::close(held);
+  ExecutorResult started;
+  EXPECT_TRUE(eventually([&] {
+    started = call(task.id, ExecutorCall::START);
+    return started.errorClass != ErrorClass::TEMPORARY;
+  })) << started.message;
+  EXPECT_EQ(started.errorClass, ErrorClass::NONE) << started.message;
+  EXPECT_EQ(call(task.id, ExecutorCall::WAIT).exitCode, 0);
+}
+
+TEST_F(ExecutorTest, ADamagedPidFileNeitherHidesTheShimNorNamesAnotherProcess) {
+  Task task = shellTask("t1", marker, "exec sleep 30");
+  start(task);
+  executor = nullptr;
+  // The pid file now names init, with init's true start time.
+  std::optional<ProcessStat> init = readProcessStat(1);
+  ASSERT_TRUE(init.has_value());
+  std::string forged = "1 " + std::to_string(init->startTime) + "\n";
+  ASSERT_TRUE(
+      writeFileAtomic(joinPath(taskDir("t1"), layout::SHIM_PID_FILE), forged, 0600, false).ok());
+  openExecutor(optionsFor(stateDir));
+  ASSERT_NE(executor.get(), nullptr);
+  EXPECT_EQ(executor->recovered(),
+            (std::vector<RecoveredTask>{{TaskId{"t1"}, RecoveredState::RUNNING}}));
+  ASSERT_EQ(resolve(task).errorClass, ErrorClass::NONE);
+  EXPECT_EQ(call(task.id, ExecutorCall::SHUTDOWN).errorClass, ErrorClass::NONE);
+  EXPECT_EQ(call(task.id, ExecutorCall::WAIT).exitCode, 128 + SIGTERM);
+  EXPECT_EQ(markedProcesses(marker), std::vector<pid_t>{});
 }
 
 TEST_F(ExecutorTest, OpenRefusesAShimThatCannotRun) {
