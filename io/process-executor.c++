@@ -231,6 +231,14 @@ struct ProcessExecutor::Controller {
   kj::Maybe<kj::ForkedPromise<void>> exited;
   // START's answer, from the shim's report.
   kj::Maybe<kj::ForkedPromise<ExecutorResult>> started;
+
+  // REQUIRES: a shim was watched (alive, or after a spawn).
+  kj::Promise<void> whenExited() {
+    KJ_IF_MAYBE (promise, exited) {
+      return promise->addBranch();
+    }
+    KJ_FAIL_ASSERT("no shim watched for task", id.value);
+  }
 };
 
 // A pidfd and its observer; the observer goes first.
@@ -464,8 +472,7 @@ bool ProcessExecutor::signalShim(Controller& controller, int signal) {
 kj::Promise<ExecutorResult> ProcessExecutor::waitExited(Controller& controller, Duration limit,
                                                         std::string lateMessage) {
   if (!controller.alive) return success();
-  kj::ForkedPromise<void>& exited = KJ_ASSERT_NONNULL(controller.exited);
-  return exited.addBranch()
+  return controller.whenExited()
       .then([] { return success(); })
       .exclusiveJoin(timer_.afterDelay(toKj(limit)).then([lateMessage = kj::mv(lateMessage)] {
         return temporary(lateMessage);
@@ -693,8 +700,10 @@ kj::Promise<ExecutorResult> ProcessExecutor::spawnShim(Controller& controller,
     signalShim(controller, layout::KILL_SIGNAL);
     return readReport(controller, "");
   });
-  controller.started = reported.exclusiveJoin(kj::mv(silent)).fork();
-  return KJ_ASSERT_NONNULL(controller.started).addBranch();
+  kj::ForkedPromise<ExecutorResult> started = reported.exclusiveJoin(kj::mv(silent)).fork();
+  kj::Promise<ExecutorResult> answer = started.addBranch();
+  controller.started = kj::mv(started);
+  return answer;
 }
 
 // START's result from the shim's report line ("" when it said nothing).
@@ -723,7 +732,7 @@ kj::Promise<ExecutorResult> ProcessExecutor::wait(Controller& controller) {
     return temporary("the outcome of task " + controller.id.value + " is not known yet");
   };
   if (controller.alive) {
-    return KJ_ASSERT_NONNULL(controller.exited).addBranch().then(kj::mv(answer));
+    return controller.whenExited().then(kj::mv(answer));
   }
   return answer();
 }
@@ -738,10 +747,7 @@ kj::Promise<ExecutorResult> ProcessExecutor::shutdown(Controller& controller) {
                       signalShim(controller, layout::KILL_SIGNAL);
                       return waitExited(controller, options_.killWait, kj::mv(late));
                     });
-  return KJ_ASSERT_NONNULL(controller.exited)
-      .addBranch()
-      .then([] { return success(); })
-      .exclusiveJoin(kj::mv(forced));
+  return controller.whenExited().then([] { return success(); }).exclusiveJoin(kj::mv(forced));
 }
 
 kj::Promise<ExecutorResult> ProcessExecutor::remove(const TaskId& id) {
