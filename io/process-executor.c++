@@ -294,6 +294,9 @@ kj::OneOf<kj::Own<ProcessExecutor>, std::string> ProcessExecutor::open(
     return "the task shim '" + options.shimPath + "' cannot be executed (" + ::strerror(errno) +
            "): install swarmlet-task-shim beside swarmd or name its path";
   }
+  if (bootId().empty()) {
+    return std::string("cannot read /proc/sys/kernel/random/boot_id: the executor needs /proc");
+  }
   int self = ::pidfd_open(::getpid(), 0);
   if (self < 0) {
     return std::string("this kernel cannot watch processes (pidfd_open: ") + ::strerror(errno) +
@@ -314,7 +317,8 @@ ProcessExecutor::ProcessExecutor(Token, kj::UnixEventPort& eventPort, kj::Timer&
     : eventPort_(eventPort),
       timer_(timer),
       options_(kj::mv(options)),
-      tasksDir_(joinPath(options_.stateDir, layout::TASKS_DIRECTORY)) {
+      tasksDir_(joinPath(options_.stateDir, layout::TASKS_DIRECTORY)),
+      bootId_(bootId()) {
   std::set<std::string> names;
   if (DIR* dir = ::opendir(tasksDir_.c_str())) {
     while (dirent* entry = ::readdir(dir)) {
@@ -354,9 +358,12 @@ RecoveredState ProcessExecutor::examine(Controller& controller) {
   controller.launched = true;
   long long pid = 0;
   unsigned long long startTime = 0;
-  bool readable = pidFile.data.has_value() &&
-                  std::sscanf(pidFile.data->c_str(), "%lld %llu", &pid, &startTime) == 2 && pid > 0;
-  if (readable && adoptShim(controller, static_cast<pid_t>(pid), startTime))
+  char boot[64] = {};
+  bool readable =
+      pidFile.data.has_value() &&
+      std::sscanf(pidFile.data->c_str(), "%lld %llu %63s", &pid, &startTime, boot) == 3 && pid > 0;
+  bool thisBoot = readable && boot == bootId_;
+  if (thisBoot && adoptShim(controller, static_cast<pid_t>(pid), startTime))
     return RecoveredState::RUNNING;
   // The pid file names no live shim of this task. A shim that holds the task's lock all the
   // same (its pid file was damaged) is looked for among the session leaders.
@@ -370,6 +377,12 @@ RecoveredState ProcessExecutor::examine(Controller& controller) {
   }
   if (!readable) {
     controller.outcome = fatal("the task's shim pid file in " + dir + " is unreadable");
+    return RecoveredState::LOST;
+  }
+  if (!thisBoot) {
+    // Nothing of the task survived the reboot; its pid and start time name nothing now.
+    if (settleOutcome(controller)) return RecoveredState::EXITED;
+    controller.outcome = fatal("the machine restarted while task " + controller.id.value + " ran");
     return RecoveredState::LOST;
   }
   controller.shimPid = static_cast<pid_t>(pid);

@@ -148,6 +148,8 @@ class ProcessExecutor {
   kj::Timer& timer_;
   ProcessExecutorOptions options_;
   std::string tasksDir_;
+  // Pid files of another boot name no process.
+  std::string bootId_;
   std::map<SecretId, Secret> secrets_;
   std::map<ConfigId, Config> configs_;
   std::map<TaskId, kj::Own<Controller>> controllers_;

@@ -219,6 +219,14 @@ std::vector<std::string> splitNul(std::string_view data) {
   return items;
 }
 
+std::string bootId() {
+  FileRead read = readFile("/proc/sys/kernel/random/boot_id", 256);
+  std::string id = read.data.value_or("");
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' '))
+    id.pop_back();
+  return id;
+}
+
 std::optional<ProcessStat> readProcessStat(pid_t pid) {
   FileRead read = readFile("/proc/" + std::to_string(pid) + "/stat", 4096);
   if (!read.data.has_value()) return std::nullopt;

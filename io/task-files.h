@@ -66,6 +66,10 @@ struct ProcessStat {
   char state = '?';
 };
 
+// This boot of the machine (/proc/sys/kernel/random/boot_id): start times count from the boot,
+// so a pid and start time name one process only together with it. Empty if unreadable.
+std::string bootId();
+
 // Empty when the process does not exist (or /proc cannot be read).
 std::optional<ProcessStat> readProcessStat(pid_t pid);
 // Every process /proc shows, in pid order.

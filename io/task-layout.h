@@ -7,7 +7,7 @@
 //       secrets/<name>, configs/<name>  mode 0400, written by PREPARE
 //     exec-path, argv, env            the launch: written by START, read by the shim
 //     shim.lock                       held (flock) by the live shim: one shim per task
-//     shim.pid                        "<pid> <start time>\n", written by the shim before the task
+//     shim.pid                        "<pid> <start time> <boot id>\n", by the shim before the task
 //     shim.log                        the shim's own complaints (its stderr)
 //     stdout.log, stderr.log          the task's output (rotated to *.log.1 past the bound)
 //     exit-status                     "exit N" | "signal N" | "failed <why>", by the shim at the

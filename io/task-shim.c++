@@ -273,9 +273,17 @@ bool Shim::setUp(int& signals) {
     report("failed the task shim cannot read /proc/self/stat");
     return false;
   }
-  std::string pidLine = std::to_string(self->pid) + " " + std::to_string(self->startTime) + "\n";
+  std::string boot = bootId();
+  if (boot.empty() || boot.find(' ') != std::string::npos) {
+    report("failed the task shim cannot read the machine's boot id");
+    return false;
+  }
+  std::string pidLine =
+      std::to_string(self->pid) + " " + std::to_string(self->startTime) + " " + boot + "\n";
+  // Not synced: it must outlive the agent, not the machine (no process outlives a reboot, and
+  // the boot id tells a file of an earlier boot).
   FileStatus status =
-      writeFileAtomic(joinPath(dir_, layout::SHIM_PID_FILE), pidLine, 0600, /*durable=*/true);
+      writeFileAtomic(joinPath(dir_, layout::SHIM_PID_FILE), pidLine, 0600, /*durable=*/false);
   if (status.ok()) status = stdout_.open();
   if (status.ok()) status = stderr_.open();
   if (!status.ok()) {

@@ -495,7 +495,7 @@ TEST_F(ExecutorTest, ADamagedPidFileNeitherHidesTheShimNorNamesAnotherProcess) {
   // The pid file now names init, with init's true start time.
   std::optional<ProcessStat> init = readProcessStat(1);
   ASSERT_TRUE(init.has_value());
-  std::string forged = "1 " + std::to_string(init->startTime) + "\n";
+  std::string forged = "1 " + std::to_string(init->startTime) + " " + bootId() + "\n";
   ASSERT_TRUE(
       writeFileAtomic(joinPath(taskDir("t1"), layout::SHIM_PID_FILE), forged, 0600, false).ok());
   openExecutor(optionsFor(stateDir));
@@ -506,6 +506,32 @@ TEST_F(ExecutorTest, ADamagedPidFileNeitherHidesTheShimNorNamesAnotherProcess) {
   EXPECT_EQ(call(task.id, ExecutorCall::SHUTDOWN).errorClass, ErrorClass::NONE);
   EXPECT_EQ(call(task.id, ExecutorCall::WAIT).exitCode, 128 + SIGTERM);
   EXPECT_EQ(markedProcesses(marker), std::vector<pid_t>{});
+}
+
+TEST_F(ExecutorTest, APidFileOfAnEarlierBootNamesNoProcess) {
+  // A shim that recorded no status, on a machine that restarted since: its pid and start time,
+  // counted from an earlier boot, may name anything now, so nothing is killed by them.
+  Task task = shellTask("t1", marker, "exec sleep 30");
+  start(task);
+  executor = nullptr;
+  pid_t shim = shimOf(taskDir("t1"));
+  ASSERT_GT(shim, 0);
+  std::optional<ProcessStat> self = readProcessStat(::getpid());
+  ASSERT_TRUE(self.has_value());
+  ASSERT_EQ(::kill(shim, SIGKILL), 0);
+  waitUntilGone(shim);
+  // The pid file now names this test process, as of another boot.
+  std::string earlier = std::to_string(::getpid()) + " " + std::to_string(self->startTime) +
+                        " 00000000-0000-0000-0000-000000000000\n";
+  ASSERT_TRUE(
+      writeFileAtomic(joinPath(taskDir("t1"), layout::SHIM_PID_FILE), earlier, 0600, false).ok());
+  openExecutor(optionsFor(stateDir));
+  ASSERT_NE(executor.get(), nullptr);
+  EXPECT_EQ(executor->recovered(),
+            (std::vector<RecoveredTask>{{TaskId{"t1"}, RecoveredState::LOST}}));
+  ExecutorResult waited = call(task.id, ExecutorCall::WAIT);
+  EXPECT_EQ(waited.message, "the machine restarted while task t1 ran");
+  EXPECT_EQ(call(task.id, ExecutorCall::REMOVE).errorClass, ErrorClass::NONE);
 }
 
 TEST_F(ExecutorTest, OpenRefusesAShimThatCannotRun) {
