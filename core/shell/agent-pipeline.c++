@@ -4,9 +4,8 @@
 
 #include <kj/debug.h>
 
-#include <iterator>
-
 #include "core/overloaded.h"
+#include "core/shell/group-commit.h"
 
 namespace swarmlet::shell {
 
@@ -59,20 +58,7 @@ void AgentPipeline::learn(const agent::Effect& effect) {
 void AgentPipeline::pump() {
   while (!syncing_ && !queue_.empty()) {
     if (std::holds_alternative<agent::Persist>(queue_.front())) {
-      SyncStore sync;
-      for (auto it = queue_.begin(); it != queue_.end();) {
-        if (auto* persist = std::get_if<agent::Persist>(&*it)) {
-          if (sync.ops.empty()) {
-            sync.ops = std::move(persist->ops);
-          } else {
-            sync.ops.insert(sync.ops.end(), std::make_move_iterator(persist->ops.begin()),
-                            std::make_move_iterator(persist->ops.end()));
-          }
-          it = queue_.erase(it);
-        } else {
-          ++it;
-        }
-      }
+      SyncStore sync{takeQueuedPersists(queue_, &agent::Persist::ops)};
       ready_.push_back(std::move(sync));
       syncing_ = true;
       return;

@@ -4,9 +4,8 @@
 
 #include <kj/debug.h>
 
-#include <iterator>
-
 #include "core/overloaded.h"
+#include "core/shell/group-commit.h"
 
 namespace swarmlet::shell {
 
@@ -84,21 +83,7 @@ std::optional<ConnectionId> ManagerPipeline::streamOf(const NodeId& node) const 
 void ManagerPipeline::pump() {
   while (!committing_ && !queue_.empty()) {
     if (std::holds_alternative<manager::Persist>(queue_.front())) {
-      CommitWrites commit;
-      for (auto it = queue_.begin(); it != queue_.end();) {
-        if (auto* persist = std::get_if<manager::Persist>(&*it)) {
-          if (commit.writes.empty()) {
-            commit.writes = std::move(persist->writes);
-          } else {
-            commit.writes.insert(commit.writes.end(),
-                                 std::make_move_iterator(persist->writes.begin()),
-                                 std::make_move_iterator(persist->writes.end()));
-          }
-          it = queue_.erase(it);
-        } else {
-          ++it;
-        }
-      }
+      CommitWrites commit{takeQueuedPersists(queue_, &manager::Persist::writes)};
       ready_.emplace_back(std::in_place_type<CommitWrites>, std::move(commit));
       committing_ = true;
       return;
