@@ -290,7 +290,11 @@ void ManagerServer::fail(const std::string& why) {
   stopFulfiller_->reject(KJ_EXCEPTION(FAILED, "the manager's store refused a write", why));
   for (auto& [id, connection] : connections_)
     connection->lost = true;
-  // Calls waiting for the core fail (their fulfillers go) instead of waiting for ever.
+  // Calls waiting for the core fail instead of waiting for ever.
+  for (auto& [request, call] : calls_)
+    call.fulfiller->reject(KJ_EXCEPTION(DISCONNECTED, "the manager stopped", why));
+  for (auto& [request, fulfiller] : controls_)
+    fulfiller->reject(KJ_EXCEPTION(DISCONNECTED, "the manager stopped", why));
   calls_.clear();
   sinks_.clear();
   controls_.clear();

@@ -36,6 +36,44 @@ struct Pushes {
   std::vector<shell::AssignmentsPush> assignments;
   std::vector<shell::SessionEnd> ends;
   std::vector<std::string> refusals;
+  // Assignment pushes fail (a sink that cannot take them).
+  bool broken = false;
+};
+
+// LevelDB's Env with writes that fail on demand: a full disk, a dying device.
+class FailingFile final : public leveldb::WritableFile {
+ public:
+  FailingFile(leveldb::WritableFile* target, const bool& failing)
+      : target_(target), failing_(failing) {}
+  leveldb::Status Append(const leveldb::Slice& data) override {
+    return failing_ ? injected() : target_->Append(data);
+  }
+  leveldb::Status Close() override { return target_->Close(); }
+  leveldb::Status Flush() override { return failing_ ? injected() : target_->Flush(); }
+  leveldb::Status Sync() override { return failing_ ? injected() : target_->Sync(); }
+
+ private:
+  static leveldb::Status injected() { return leveldb::Status::IOError("injected write failure"); }
+  std::unique_ptr<leveldb::WritableFile> target_;
+  const bool& failing_;
+};
+
+class FailingEnv final : public leveldb::EnvWrapper {
+ public:
+  explicit FailingEnv(leveldb::Env* target) : EnvWrapper(target) {}
+  leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** out) override {
+    return wrap(target()->NewWritableFile(name, out), out);
+  }
+  leveldb::Status NewAppendableFile(const std::string& name, leveldb::WritableFile** out) override {
+    return wrap(target()->NewAppendableFile(name, out), out);
+  }
+  bool failing = false;
+
+ private:
+  leveldb::Status wrap(leveldb::Status status, leveldb::WritableFile** out) {
+    if (status.ok()) *out = new FailingFile(*out, failing);
+    return status;
+  }
 };
 
 class RecordingSink final : public schema::SessionSink::Server {
@@ -47,6 +85,7 @@ class RecordingSink final : public schema::SessionSink::Server {
     return kj::READY_NOW;
   }
   kj::Promise<void> assignments(AssignmentsContext context) override {
+    if (pushes_.broken) return KJ_EXCEPTION(FAILED, "the test's sink is broken");
     record(decodeAssignmentsPush(context.getParams()), pushes_.assignments);
     return kj::READY_NOW;
   }
@@ -279,7 +318,8 @@ class ManagerServerTest : public testing::Test {
   kj::EventLoop loop;
   kj::WaitScope ws{loop};
   kj::TimerImpl timer{kj::origin<kj::TimePoint>()};
-  std::unique_ptr<leveldb::Env> env{leveldb::NewMemEnv(leveldb::Env::Default())};
+  std::unique_ptr<leveldb::Env> memory{leveldb::NewMemEnv(leveldb::Env::Default())};
+  std::unique_ptr<FailingEnv> env = std::make_unique<FailingEnv>(memory.get());
   kj::Own<LevelDbStore> db;
   kj::Own<ManagerServer> server;
   std::vector<kj::Own<TestAgent>> agents;
@@ -463,6 +503,45 @@ TEST_F(ManagerServerTest, DroppingTheConnectionClosesTheSession) {
   agents.clear();
   ASSERT_TRUE(waitFor([&] { return nodeStatus("node-1") == manager::NodeStatus::DISCONNECTED; }));
   EXPECT_EQ(server->connectionCount(), 0u);
+}
+
+TEST_F(ManagerServerTest, ASinkThatFailsIsTreatedAsTheConnectionLost) {
+  TestAgent& agent = connect();
+  ASSERT_FALSE(open(agent, "node-1", SECRET_1).error.has_value());
+  agent.pushes.broken = true;
+  TestControl& control = connectControl();
+  ASSERT_FALSE(apply(control, manager::CreateService{serviceSpec("web", 1)}).error.has_value());
+  // Cap'n Proto reports a failed stream call on a later call to the same sink (here the end of
+  // the session once the node misses its heartbeats); the server then drops the connection.
+  ASSERT_TRUE(waitFor([&] { return server->connectionCount() == 0; }));
+  EXPECT_NE(nodeStatus("node-1"), manager::NodeStatus::READY);
+  // The server goes on serving others.
+  TestAgent& other = connect();
+  EXPECT_FALSE(open(other, "node-2", SECRET_2).error.has_value());
+}
+
+TEST_F(ManagerServerTest, AFailedStoreWriteStopsTheServerWithItsError) {
+  TestAgent& agent = connect();
+  ASSERT_FALSE(open(agent, "node-1", SECRET_1).error.has_value());
+  TestControl& control = connectControl();
+  kj::Promise<void> stopped = server->stopped();
+  env->failing = true;
+  auto request = control.control.applyRequest();
+  encode(request.initOperation(),
+         manager::ControlOperation{manager::CreateService{serviceSpec("web", 1)}});
+  auto answer = request.send();
+  ASSERT_TRUE(waitFor([&] { return stopped.poll(ws); }));
+  try {
+    stopped.wait(ws);
+    ADD_FAILURE() << "stopped() resolved";
+  } catch (const kj::Exception& exception) {
+    std::string description = exception.getDescription().cStr();
+    EXPECT_NE(description.find("store refused a write"), std::string::npos) << description;
+    EXPECT_NE(description.find("injected write failure"), std::string::npos) << description;
+  }
+  // The control call that asked fails instead of waiting for ever; the agent is cut off.
+  EXPECT_ANY_THROW(answer.wait(ws));
+  ASSERT_TRUE(waitFor([&] { return server->connectionCount() == 0; }));
 }
 
 TEST_F(ManagerServerTest, ControlCreatesAServiceAndListsItsTasks) {
