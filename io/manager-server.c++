@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 #include "core/overloaded.h"
@@ -22,6 +23,15 @@ namespace {
 
 RpcError rpcError(ErrorCode code, std::string message) {
   return RpcError{code, std::move(message)};
+}
+
+// Compares secrets in time that depends on their lengths only, not on where they differ.
+bool sameSecret(std::string_view expected, std::string_view given) {
+  if (expected.size() != given.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < expected.size(); ++i)
+    difference |= static_cast<unsigned char>(expected[i] ^ given[i]);
+  return difference == 0;
 }
 
 // The request id the pipeline gave a call that needs an answer.
@@ -175,6 +185,13 @@ void ManagerServer::step(const manager::Input& input) {
   rearm();
 }
 
+// Steps now, or right after the step in progress (a push that finds its connection lost runs
+// inside one).
+void ManagerServer::stepSoon(manager::Input&& input) {
+  if (!stepping_) return step(input);
+  tasks_.add(kj::evalLater([this, input = std::move(input)]() { step(input); }));
+}
+
 void ManagerServer::executeOps() {
   for (shell::ManagerPortOp& op : pipeline_.takeOps()) {
     if (failure_.has_value()) return;
@@ -235,7 +252,7 @@ void ManagerServer::push(shell::Push&& message) {
   AgentConnection* connection = find(message.connection);
   if (connection == nullptr || connection->lost) return;  // the agent is gone: dropped
   KJ_IF_MAYBE (sink, connection->sink) {
-    if (connection->pushesInFlight >= PUSHES_IN_FLIGHT_MAX) {
+    if (connection->pushesInFlight >= options_.pushesInFlightMax) {
       return connectionLost(connection->id, "the agent stopped reading its pushes");
     }
     kj::Promise<void> sent =
@@ -332,7 +349,7 @@ void ManagerServer::connectionLost(shell::ConnectionId id, const std::string& wh
       KJ_LOG(WARNING, "agent connection dropped", connection->node->value, why);
     }
     std::optional<manager::Input> closed = pipeline_.closed(id, *connection->node);
-    if (closed.has_value()) step(*closed);
+    if (closed.has_value()) stepSoon(std::move(*closed));
   }
   // Destroyed later: this may run inside one of the connection's own callbacks.
   tasks_.add(kj::evalLater([this, id]() {
@@ -350,10 +367,7 @@ void ManagerServer::sessionDropped(shell::ConnectionId id, const NodeId& node, u
   if (connection->sessionSerial != serial) return;        // an older session of this connection
   connection->sink = nullptr;
   std::optional<manager::Input> closed = pipeline_.closed(id, node);
-  if (closed.has_value()) {
-    // A capability can be released inside a step (a push replaced the last reference).
-    tasks_.add(kj::evalLater([this, input = std::move(*closed)]() { step(input); }));
-  }
+  if (closed.has_value()) stepSoon(std::move(*closed));
 }
 
 kj::Promise<void> ManagerServer::acceptLoop(kj::ConnectionReceiver& receiver, bool control) {
@@ -446,7 +460,7 @@ std::optional<RpcError> ManagerServer::authenticate(
   NodeId claimed{std::string(id.cStr(), id.size())};
   auto known = options_.credentials.find(claimed);
   std::string_view given(reinterpret_cast<const char*>(secret.begin()), secret.size());
-  if (known == options_.credentials.end() || known->second != given) {
+  if (known == options_.credentials.end() || !sameSecret(known->second, given)) {
     return rpcError(ErrorCode::UNAUTHENTICATED,
                     "session refused: the credential of node \"" + printableKey(claimed.value) +
                         "\" is not valid (check the node's id and secret)");

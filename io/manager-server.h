@@ -96,6 +96,8 @@ struct ManagerServerOptions {
   // The managers every session message names: this manager's advertised address first.
   std::vector<Peer> managers;
   NodeCredentials credentials;
+  // PUSHES_IN_FLIGHT_MAX; tests lower it.
+  size_t pushesInFlightMax = PUSHES_IN_FLIGHT_MAX;
 };
 
 class ManagerServer final : private kj::TaskSet::ErrorHandler {
@@ -162,6 +164,7 @@ class ManagerServer final : private kj::TaskSet::ErrorHandler {
   void taskFailed(kj::Exception&& exception) override;
   Instant now() const;
   void step(const manager::Input& input);
+  void stepSoon(manager::Input&& input);
   void executeOps();
   void commit(std::vector<manager::Write>&& writes);
   void deliver(shell::Reply&& reply);

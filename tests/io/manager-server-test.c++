@@ -36,8 +36,10 @@ struct Pushes {
   std::vector<shell::AssignmentsPush> assignments;
   std::vector<shell::SessionEnd> ends;
   std::vector<std::string> refusals;
-  // Assignment pushes fail (a sink that cannot take them).
+  // Assignment pushes fail (a sink that cannot take them), or never complete (an agent that
+  // stopped reading).
   bool broken = false;
+  bool stalled = false;
 };
 
 // LevelDB's Env with writes that fail on demand: a full disk, a dying device.
@@ -86,6 +88,7 @@ class RecordingSink final : public schema::SessionSink::Server {
   }
   kj::Promise<void> assignments(AssignmentsContext context) override {
     if (pushes_.broken) return KJ_EXCEPTION(FAILED, "the test's sink is broken");
+    if (pushes_.stalled) return kj::NEVER_DONE;
     record(decodeAssignmentsPush(context.getParams()), pushes_.assignments);
     return kj::READY_NOW;
   }
@@ -699,6 +702,67 @@ TEST_F(ManagerServerTcpTest, ServesAgentsOverTcpAndControlOverAUnixSocket) {
   EXPECT_EQ(std::filesystem::status(directory + "/control.sock").permissions() &
                 std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+}  // namespace
+}  // namespace swarmlet::io
+
+namespace swarmlet::io {
+namespace {
+
+// Flow control needs a real socket (Cap'n Proto sizes a stream's window from the socket's send
+// buffer; an in-memory pipe has no limit): a socketpair, and real time.
+TEST_F(ManagerServerTcpTest, AnAgentThatStopsReadingItsPushesIsDropped) {
+  ManagerServerOptions options;
+  options.listenAddress = "";
+  options.storeDirectory = directory + "/store";
+  options.heartbeatPeriod = PERIOD;
+  options.credentials = testCredentials();
+  options.pushesInFlightMax = 2;
+  auto opened = ManagerServer::open(io.provider->getTimer(), kj::mv(options));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  kj::Own<ManagerServer> server = kj::mv(opened.value());
+  auto wait = [&](int milliseconds) {
+    io.provider->getTimer().afterDelay(milliseconds * kj::MILLISECONDS).wait(io.waitScope);
+  };
+
+  auto pipe = io.provider->newTwoWayPipe();
+  server->accept(kj::mv(pipe.ends[0]));
+  TestAgent agent(kj::mv(pipe.ends[1]));
+  auto request = agent.dispatcher.sessionRequest();
+  encode(request, shell::OpenSessionCall{{}, NodeDescription{}});
+  request.setSink(agent.sink);
+  request.initCredential().setNodeId("node-1");
+  request.getCredential().setSecret(
+      capnp::Data::Reader(reinterpret_cast<const kj::byte*>(SECRET_1), 16));
+  auto response = request.send().wait(io.waitScope);
+  ASSERT_TRUE(response.getResult().isOpened());
+  for (int i = 0; i < 100 && agent.pushes.assignments.empty(); ++i)
+    wait(10);
+  ASSERT_EQ(agent.pushes.assignments.size(), 1u);
+  agent.pushes.stalled = true;
+
+  // Tasks big enough that one assignment set fills the stream's window, then more sets behind it.
+  auto controlPipe = io.provider->newTwoWayPipe();
+  server->acceptControl(kj::mv(controlPipe.ends[0]));
+  TestControl control(kj::mv(controlPipe.ends[1]));
+  manager::ServiceSpec spec = serviceSpec("big", 200);
+  spec.task.args = {std::string(4000, 'a')};
+  auto create = control.control.applyRequest();
+  encode(create.initOperation(), manager::ControlOperation{manager::CreateService{spec}});
+  auto created = create.send().wait(io.waitScope);
+  ASSERT_TRUE(created.isDone());
+  std::string service = created.getDone();
+  for (int64_t replicas = 201; replicas < 220 && server->connectionCount() > 0; ++replicas) {
+    auto scale = control.control.applyRequest();
+    encode(scale.initOperation(),
+           manager::ControlOperation{manager::ScaleService{ServiceId{service}, replicas}});
+    ASSERT_TRUE(scale.send().wait(io.waitScope).isDone());
+    wait(100);
+  }
+  EXPECT_EQ(server->connectionCount(), 0u);
+  EXPECT_EQ(server->state().cluster.nodes.at(NodeId{"node-1"}).status,
+            manager::NodeStatus::DISCONNECTED);
 }
 
 }  // namespace
