@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -179,8 +180,17 @@ void ManagerServer::step(const manager::Input& input) {
   KJ_ASSERT(!stepping_, "the manager core is not re-entrant");
   stepping_ = true;
   KJ_DEFER(stepping_ = false);
-  core_.step(now(), input);
-  pipeline_.intake(core_.takeEffects());
+  Instant at = now();
+  core_.step(at, input);
+  if (options_.observer) {
+    kj::Vector<manager::Effect> taken = core_.takeEffects();
+    std::vector<manager::Effect> effects(std::make_move_iterator(taken.begin()),
+                                         std::make_move_iterator(taken.end()));
+    options_.observer(at, input, effects, core_.state());
+    pipeline_.intake(std::move(effects));
+  } else {
+    pipeline_.intake(core_.takeEffects());
+  }
   executeOps();
   rearm();
 }

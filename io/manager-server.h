@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -98,6 +99,12 @@ struct ManagerServerOptions {
   NodeCredentials credentials;
   // PUSHES_IN_FLIGHT_MAX; tests lower it.
   size_t pushesInFlightMax = PUSHES_IN_FLIGHT_MAX;
+  // Called after every step of the core with its input, its effects and the state it left (tests
+  // plug in the simulator's ManagerChecker). Empty: nothing is called.
+  std::function<void(Instant now, const manager::Input& input,
+                     const std::vector<manager::Effect>& effects,
+                     const manager::ManagerState& state)>
+      observer;
 };
 
 class ManagerServer final : private kj::TaskSet::ErrorHandler {

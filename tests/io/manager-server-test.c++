@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "io/codec.h"
+#include "sim/manager-checker.h"
 
 namespace swarmlet::io {
 namespace {
@@ -168,14 +169,30 @@ class ManagerServerTest : public testing::Test {
   }
 
   ~ManagerServerTest() noexcept override {
+    checkInvariants();
     agents.clear();
     controls.clear();
     server = nullptr;
     db = nullptr;
   }
 
+  // The core's invariants held after every step (the simulator's checker).
+  void checkInvariants() {
+    if (server.get() != nullptr) checker->checkAll(server->state());
+    for (const std::string& violation : checker->violations())
+      ADD_FAILURE() << "manager invariant: " << violation;
+  }
+
   void start() {
+    auto next = std::make_unique<sim::ManagerChecker>(PERIOD);
+    if (checker) next->expectStore(checker->store());
+    checker = std::move(next);
     ManagerServerOptions options;
+    options.observer = [this](Instant now, const manager::Input& input,
+                              const std::vector<manager::Effect>& effects,
+                              const manager::ManagerState& state) {
+      checker->observe(now, input, effects, state);
+    };
     options.listenAddress = "";
     options.store = db.get();
     options.heartbeatPeriod = PERIOD;
@@ -188,6 +205,7 @@ class ManagerServerTest : public testing::Test {
   }
 
   void restart() {
+    checkInvariants();
     agents.clear();
     controls.clear();
     server = nullptr;
@@ -324,6 +342,7 @@ class ManagerServerTest : public testing::Test {
   std::unique_ptr<leveldb::Env> memory{leveldb::NewMemEnv(leveldb::Env::Default())};
   std::unique_ptr<FailingEnv> env = std::make_unique<FailingEnv>(memory.get());
   kj::Own<LevelDbStore> db;
+  std::unique_ptr<sim::ManagerChecker> checker;
   kj::Own<ManagerServer> server;
   std::vector<kj::Own<TestAgent>> agents;
   std::vector<kj::Own<TestControl>> controls;
@@ -363,6 +382,8 @@ TEST_F(ManagerServerTest, RegistersAnsweringHeartbeatsAndStatuses) {
   ASSERT_TRUE(restored.ok());
   ASSERT_EQ(restored.value().tasks.size(), 1u);
   EXPECT_EQ(restored.value().tasks[0].status.state, TaskState::RUNNING);
+  // The invariant checker saw every step: its model of the store has the task too.
+  EXPECT_EQ(checker->store().tasks.at(task).status.state, TaskState::RUNNING);
 }
 
 TEST_F(ManagerServerTest, WrongCredentialIsRefusedAsUnauthenticated) {
