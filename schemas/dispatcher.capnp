@@ -21,8 +21,18 @@ using Types = import "types.capnp";
 
 interface Dispatcher {
   # Opens (or resumes) a session. The manager answers once the core has decided; until then
-  # nothing is pushed on `sink`.
-  session @0 (open :OpenSession, sink :SessionSink) -> (result :SessionResult);
+  # nothing is pushed on `sink`. `credential` authenticates the node (refused: an
+  # `unauthenticated` error); the first session() that passes binds the connection to its node.
+  session @0 (open :OpenSession, sink :SessionSink, credential :NodeCredential)
+      -> (result :SessionResult);
+}
+
+# Who the caller is, checked by the manager's shell before anything the call says reaches the
+# core; never part of the session's messages. Stands in for a TLS client certificate until join
+# tokens and certificates exist.
+struct NodeCredential {
+  nodeId @0 :Text;
+  secret @1 :Data;
 }
 
 # Dispatcher.Session (shell::OpenSessionCall).
