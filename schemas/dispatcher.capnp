@@ -21,8 +21,11 @@ using Types = import "types.capnp";
 
 interface Dispatcher {
   # Opens (or resumes) a session. The manager answers once the core has decided; until then
-  # nothing is pushed on `sink`.
-  session @0 (open :OpenSession, sink :SessionSink) -> (result :SessionResult);
+  # nothing is pushed on `sink`. `nodeId` and `credential` say who calls: the manager's shell
+  # checks them against its credentials before any input names the node (a wrong pair is
+  # answered with `unauthenticated`) and binds the connection to that node.
+  session @0 (open :OpenSession, sink :SessionSink, nodeId :Text, credential :Text)
+      -> (result :SessionResult);
 }
 
 # Dispatcher.Session (shell::OpenSessionCall).
