@@ -42,6 +42,7 @@ void AgentDriver::dial(shell::Dial&& dialOp) {
   Connection& connection = *owned;
   connections_.emplace(generation, kj::mv(owned));
   KJ_LOG(INFO, "dialing manager", connection.address, generation);
+  stats_.dials++;
   connection.tasks.add(
       kj::evalNow([&]() { return dialer_.connect(connection.address); })
           .then(
@@ -213,6 +214,7 @@ template <typename T>
 kj::Promise<void> AgentDriver::Sink::accept(const char* what, Decoded<T>&& decoded) {
   if (!decoded.ok()) {
     KJ_LOG(WARNING, "refused a push from the manager", what, decoded.error);
+    driver_.stats_.refusedPushes++;
     driver_.lost(generation_,
                  std::string("the manager pushed a malformed ") + what + ": " + decoded.error);
     return KJ_EXCEPTION(FAILED, std::string(what) + " refused: " + decoded.error);

@@ -86,6 +86,7 @@ void AgentDriver::stepCore(agent::Input&& input) {
   if (exit_.has_value() || agentStopped_) return;
   KJ_ASSERT(!stepping_, "the core was stepped from inside its own step");
   stepping_ = true;
+  stats_.steps++;
   kj::Vector<agent::Effect> effects = core_.step(now(), kj::mv(input));
   stepping_ = false;
   pipeline_.intake(kj::mv(effects));
@@ -134,6 +135,8 @@ void AgentDriver::commitSoon(std::vector<agent::StoreOp>&& ops) {
       fail("cannot write the task store: " + error->message);
       return;
     }
+    stats_.commits++;
+    stats_.committedOps += ops.size();
     pipeline_.synced();
     pump();
   }));

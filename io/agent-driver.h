@@ -125,6 +125,15 @@ struct AgentPorts {
 // it drops the connection anyway (best effort, agent::SendStatuses).
 inline constexpr kj::Duration STOP_FLUSH_TIMEOUT = 2 * kj::SECONDS;
 
+// Counters for logs and tests.
+struct AgentDriverStats {
+  uint64_t steps = 0;          // core steps
+  uint64_t commits = 0;        // synced task-store batches (group commits)
+  uint64_t committedOps = 0;   // store ops in them
+  uint64_t dials = 0;          // connections opened
+  uint64_t refusedPushes = 0;  // pushes the codec refused
+};
+
 class AgentDriver final : private kj::TaskSet::ErrorHandler {
  public:
   AgentDriver(AgentPorts ports, AgentDriverOptions options);
@@ -151,6 +160,7 @@ class AgentDriver final : private kj::TaskSet::ErrorHandler {
   // The session generation the core counts on, if any (for logs and tests).
   std::optional<Generation> liveConnection() const { return pipeline_.liveConnection(); }
   bool stopped() const { return exit_.has_value(); }
+  const AgentDriverStats& stats() const { return stats_; }
 
  private:
   struct Connection;
@@ -197,6 +207,7 @@ class AgentDriver final : private kj::TaskSet::ErrorHandler {
   kj::TimePoint origin_;
 
   shell::AgentPipeline pipeline_;
+  AgentDriverStats stats_;
   bool started_ = false;
   // Guards against stepping the core from inside one of its own steps.
   bool stepping_ = false;
