@@ -75,7 +75,8 @@ class InstantExecutor final : public ExecutorPort {
   kj::Promise<agent::ExecutorResult> run(const agent::ExecutorOperation& operation) override {
     calls.push_back(operation.call);
     if (operation.call != agent::ExecutorCall::WAIT) {
-      return agent::ExecutorResult{};
+      // (evalLater, not an immediate promise: gcc 12 warns falsely about the latter's string.)
+      return kj::evalLater([]() { return agent::ExecutorResult{}; });
     }
     auto exit = kj::newPromiseAndFulfiller<void>();
     TaskId task = operation.taskId;
@@ -174,6 +175,7 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
   // Settings the tests change.
   bool refuseDials = false;
   bool holdHeartbeats = false;
+  bool holdStatuses = false;
   bool refuseCredentials = false;
   Duration period = Duration::seconds(1);
   // Called with every status batch before it is answered.
@@ -224,8 +226,16 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
       for (const TaskStatusUpdate& update : call.value->updates) {
         manager_.latest[update.taskId] = update.status;
       }
-      encode(context.getResults(), shell::StatusesReply{call.value->batch, std::nullopt});
-      return kj::READY_NOW;
+      kj::Promise<void> answer = kj::READY_NOW;
+      if (manager_.holdStatuses) {
+        auto held = kj::newPromiseAndFulfiller<void>();
+        manager_.held_.push_back(kj::mv(held.fulfiller));
+        answer = kj::mv(held.promise);
+      }
+      BatchId batch = call.value->batch;
+      return answer.then([context, batch]() mutable {
+        encode(context.getResults(), shell::StatusesReply{batch, std::nullopt});
+      });
     }
 
     kj::Promise<void> resync(ResyncContext) override {
@@ -575,22 +585,76 @@ TEST_F(AgentDriverTest, ARestartOnTheSameStoreReReportsEveryStoredStatus) {
   expectNoViolations();
 }
 
-TEST_F(AgentDriverTest, AGracefulStopFlushesAndEnds) {
+TEST_F(AgentDriverTest, AGracefulStopWaitsForTheStatusSendsBeforeIt) {
   startDriver();
   manager->pushAssignments(
       manager->nextAssignments({AssignmentChange{AssignmentAction::UPDATE, runningTask("t")}}));
   advance(Duration::seconds(2));
+  ASSERT_EQ(manager->latest[TaskId{"t"}].state, TaskState::RUNNING);
+  // The task completes; its status reaches the manager, whose answer is held back.
+  manager->holdStatuses = true;
+  ASSERT_TRUE(executor.exit(TaskId{"t"}, 3));
+  advance(Duration::milliseconds(500));
+  ASSERT_EQ(manager->latest[TaskId{"t"}].state, TaskState::COMPLETE);
+  EXPECT_EQ(manager->latest[TaskId{"t"}].exitCode, std::optional<int32_t>(3));
+
   bool done = false;
   std::string error = "not set";
-  auto stopping = driver->stop().then([&](AgentExit exit) {
-    done = true;
-    error = exit.error;
-  });
-  advance(Duration::seconds(3));
-  stopping.wait(ws);
+  auto stopping = driver->stop()
+                      .then([&](AgentExit exit) {
+                        done = true;
+                        error = exit.error;
+                      })
+                      .eagerlyEvaluate(nullptr);
+  advance(Duration::milliseconds(500));
+  EXPECT_FALSE(done) << "the stop did not wait for the status answer";
+  manager->release();
+  advance(Duration::milliseconds(10));
   EXPECT_TRUE(done);
+  stopping.wait(ws);
   EXPECT_EQ(error, "");
   EXPECT_TRUE(driver->stopped());
+  expectNoViolations();
+}
+
+TEST_F(AgentDriverTest, AGracefulStopGivesUpOnUnansweredSendsAfterItsTimeout) {
+  startDriver();
+  manager->pushAssignments(
+      manager->nextAssignments({AssignmentChange{AssignmentAction::UPDATE, runningTask("t")}}));
+  advance(Duration::seconds(2));
+  manager->holdStatuses = true;
+  ASSERT_TRUE(executor.exit(TaskId{"t"}, 0));
+  advance(Duration::milliseconds(500));
+  bool done = false;
+  auto stopping = driver->stop().then([&](AgentExit) { done = true; }).eagerlyEvaluate(nullptr);
+  advance(Duration::nanoseconds(STOP_FLUSH_TIMEOUT / kj::NANOSECONDS) - Duration::milliseconds(10));
+  EXPECT_FALSE(done);
+  advance(Duration::milliseconds(20));
+  EXPECT_TRUE(done);
+  stopping.wait(ws);
+  expectNoViolations();
+}
+
+TEST_F(AgentDriverTest, AnUnassignedTaskIsCanceledShutDownAndRemoved) {
+  startDriver();
+  manager->pushAssignments(
+      manager->nextAssignments({AssignmentChange{AssignmentAction::UPDATE, runningTask("t")}}));
+  advance(Duration::seconds(2));
+  ASSERT_EQ(executor.waits.size(), 1u);
+  ASSERT_TRUE(executor.waits.begin()->second->isWaiting());
+  AssignmentChange removal{AssignmentAction::REMOVE, runningTask("t")};
+  manager->pushAssignments(manager->nextAssignments({removal}));
+  advance(Duration::seconds(2));
+  // The WAIT was cancelled (its promise dropped), then the task shut down and removed, and
+  // only then its record deleted.
+  EXPECT_FALSE(executor.waits.begin()->second->isWaiting());
+  auto has = [&](agent::ExecutorCall call) {
+    return std::count(executor.calls.begin(), executor.calls.end(), call);
+  };
+  EXPECT_EQ(has(agent::ExecutorCall::SHUTDOWN), 1);
+  EXPECT_EQ(has(agent::ExecutorCall::REMOVE), 1);
+  EXPECT_EQ(storedTasks().count(TaskId{"t"}), 0u);
+  EXPECT_TRUE(core->state().worker.tasks.empty());
   expectNoViolations();
 }
 
