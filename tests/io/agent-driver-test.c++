@@ -13,7 +13,10 @@
 #include <leveldb/env.h>
 #include <leveldb/helpers/memenv.h>
 
+#include <stdlib.h>
+
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -117,21 +120,26 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
 
   kj::Promise<kj::Own<kj::AsyncIoStream>> connect(const std::string& address) override {
     dials++;
-    if (address != MANAGER_ADDRESS) {
+    if (address != advertised) {
       return KJ_EXCEPTION(DISCONNECTED, "no such host", address);
     }
     if (refuseDials) return KJ_EXCEPTION(DISCONNECTED, "connection refused");
     auto pipe = kj::newTwoWayPipe();
+    serve(kj::mv(pipe.ends[0]));
+    return kj::mv(pipe.ends[1]);
+  }
+
+  // Serves a Dispatcher on `stream` (one end of a pipe, or an accepted TCP connection).
+  void serve(kj::Own<kj::AsyncIoStream> stream) {
     auto connection = kj::heap<ServerConnection>();
     connection->index = nextConnection_++;
-    connection->stream = kj::mv(pipe.ends[0]);
+    connection->stream = kj::mv(stream);
     connection->network = kj::heap<capnp::TwoPartyVatNetwork>(*connection->stream,
                                                               capnp::rpc::twoparty::Side::SERVER);
     connection->rpc = kj::heap(capnp::makeRpcServer(
         *connection->network,
         schema::Dispatcher::Client(kj::heap<DispatcherImpl>(*this, connection->index))));
     connections_[connection->index] = kj::mv(connection);
-    return kj::mv(pipe.ends[1]);
   }
 
   // Every connection breaks, as if the manager's process died.
@@ -173,6 +181,7 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
   };
 
   // Settings the tests change.
+  std::string advertised = MANAGER_ADDRESS;
   bool refuseDials = false;
   bool holdHeartbeats = false;
   bool holdStatuses = false;
@@ -273,8 +282,8 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
       it->second->sessionId = id;
       manager_.streamAt_.clear();
       SessionMessage message;
-      message.managers.push_back(
-          WeightedPeer{Peer{NodeId{"manager-1"}, MANAGER_ADDRESS}, limits::REMOTE_WEIGHT_DEFAULT});
+      message.managers.push_back(WeightedPeer{Peer{NodeId{"manager-1"}, manager_.advertised},
+                                              limits::REMOTE_WEIGHT_DEFAULT});
       encode(result, shell::SessionReply{id, message, std::nullopt});
       result.getOpened().setSession(kj::heap<SessionImpl>(manager_, id));
       return kj::READY_NOW;
@@ -658,6 +667,24 @@ TEST_F(AgentDriverTest, AnUnassignedTaskIsCanceledShutDownAndRemoved) {
   expectNoViolations();
 }
 
+TEST_F(AgentDriverTest, LeavingRemovesEveryTaskThenStops) {
+  startDriver();
+  manager->pushAssignments(
+      manager->nextAssignments({AssignmentChange{AssignmentAction::UPDATE, runningTask("a")},
+                                AssignmentChange{AssignmentAction::UPDATE, runningTask("b")}}));
+  advance(Duration::seconds(2));
+  ASSERT_EQ(storedTasks().size(), 2u);
+  bool done = false;
+  auto stopped = driver->onStopped().then([&](AgentExit) { done = true; }).eagerlyEvaluate(nullptr);
+  driver->leave();
+  advance(Duration::seconds(3));
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(storedTasks().empty());
+  EXPECT_EQ(std::count(executor.calls.begin(), executor.calls.end(), agent::ExecutorCall::REMOVE),
+            2);
+  expectNoViolations();
+}
+
 TEST_F(AgentDriverTest, RefusedCredentialsStopTheAgentWithAClearError) {
   manager->refuseCredentials = true;
   startDriver();
@@ -733,6 +760,69 @@ TEST_F(AgentDriverTest, SeededFaultsKeepTheInvariantsAndConverge) {
   }
   // The faults left work to converge on: tasks were running when the heal phase began.
   EXPECT_GT(converged, 20u);
+}
+
+kj::Promise<void> acceptLoop(kj::ConnectionReceiver& listener, ScriptedManager& manager) {
+  return listener.accept().then([&listener, &manager](kj::Own<kj::AsyncIoStream>&& stream) {
+    manager.serve(kj::mv(stream));
+    return acceptLoop(listener, manager);
+  });
+}
+
+// The real thing: TCP on 127.0.0.1 through TcpDialer, the system's timer, a LevelDB directory.
+TEST(AgentDriverTcpTest, RegistersHeartbeatsAndReportsOverLoopbackTcp) {
+  char directory[] = "/tmp/agent-driver-test-XXXXXX";
+  ASSERT_NE(mkdtemp(directory), nullptr);
+  {
+    kj::AsyncIoContext io = kj::setupAsyncIo();
+    kj::Timer& timer = io.provider->getTimer();
+    kj::Network& network = io.provider->getNetwork();
+    kj::Own<kj::ConnectionReceiver> listener =
+        network.parseAddress("127.0.0.1", 0).wait(io.waitScope)->listen();
+    ScriptedManager manager(timer);
+    manager.advertised = "127.0.0.1:" + std::to_string(listener->getPort());
+    manager.period = Duration::milliseconds(20);
+    kj::Promise<void> accepting = acceptLoop(*listener, manager).eagerlyEvaluate(nullptr);
+
+    auto opened = LevelDbStore::open(std::string(directory) + "/store", StoreKind::AGENT);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    kj::Own<LevelDbStore> db = kj::mv(opened.value());
+    {
+      AgentStore store(*db);
+      TcpDialer dialer(network);
+      CheckedCore core(7);
+      InstantExecutor executor;
+      AgentDriverOptions options;
+      options.nodeId = NodeId{NODE};
+      options.credential = CREDENTIAL;
+      options.description = NodeDescription{NODE, "linux/amd64", 2000, 1 << 30, {}};
+      options.joinAddress = manager.advertised;
+      AgentDriver driver(AgentPorts{timer, store, executor, dialer, core, nullptr}, options);
+      ASSERT_FALSE(driver.start().has_value());
+      timer.afterDelay(200 * kj::MILLISECONDS).wait(io.waitScope);
+      ASSERT_EQ(manager.opens.size(), 1u);
+      manager.pushAssignments(
+          manager.nextAssignments({AssignmentChange{AssignmentAction::UPDATE, runningTask("t")}}));
+      timer.afterDelay(200 * kj::MILLISECONDS).wait(io.waitScope);
+
+      EXPECT_EQ(manager.identities.size(), 1u);
+      // 400 ms at a 20 ms period: well over ten heartbeats, on one session.
+      EXPECT_GE(manager.heartbeats.size(), 10u);
+      EXPECT_EQ(manager.opens.size(), 1u);
+      EXPECT_EQ(manager.latest[TaskId{"t"}].state, TaskState::RUNNING);
+      AgentExit exit = driver.stop().wait(io.waitScope);
+      EXPECT_EQ(exit.error, "");
+      for (const std::string& violation : core.violations())
+        ADD_FAILURE() << violation;
+    }
+    // What the agent wrote is on disk.
+    AgentStore reader(*db);
+    auto restored = reader.restore();
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(restored.value().tasks.at(TaskId{"t"}).status->state, TaskState::RUNNING);
+    EXPECT_EQ(restored.value().managers.size(), 1u);
+  }
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
