@@ -35,8 +35,8 @@ RpcError refusedAnswer(const char* call, const std::string& why) {
 
 void AgentDriver::dial(shell::Dial&& dialOp) {
   Generation generation = dialOp.connection;
-  KJ_REQUIRE(connections_.count(generation) == 0, "a second connection for one generation",
-             generation);
+  KJ_ASSERT(connections_.count(generation) == 0, "a second connection for one generation",
+            generation);
   auto owned = kj::heap<Connection>(static_cast<kj::TaskSet::ErrorHandler&>(*this), generation,
                                     dialOp.manager.address);
   Connection& connection = *owned;
@@ -116,7 +116,7 @@ void AgentDriver::send(shell::Send&& sendOp) {
       session = open;
     }
   }
-  KJ_REQUIRE(session != nullptr, "a session call without an open session", sendOp.connection);
+  KJ_ASSERT(session != nullptr, "a session call without an open session", sendOp.connection);
   Generation generation = sendOp.connection;
   std::visit(
       Overloaded{

@@ -65,15 +65,18 @@ kj::Promise<AgentExit> AgentDriver::onStopped() {
   return exitPromise_.addBranch().then([this]() { return *exit_; });
 }
 
+// A request from outside steps the core on a turn of its own: called from a notice, in the
+// middle of executing a step's operations, stepping at once would run the request's operations
+// ahead of the rest of that step's.
 kj::Promise<AgentExit> AgentDriver::stop() {
   KJ_REQUIRE(started_, "stop() before start()");
-  stepCore(agent::StopRequested{});
+  tasks_.add(kj::evalLater([this]() { stepCore(agent::StopRequested{}); }));
   return onStopped();
 }
 
 void AgentDriver::leave() {
   KJ_REQUIRE(started_, "leave() before start()");
-  stepCore(agent::LeaveRequested{});
+  tasks_.add(kj::evalLater([this]() { stepCore(agent::LeaveRequested{}); }));
 }
 
 Instant AgentDriver::now() const {
@@ -84,7 +87,7 @@ Instant AgentDriver::now() const {
 // completion is a promise continuation of its own).
 void AgentDriver::stepCore(agent::Input&& input) {
   if (exit_.has_value() || agentStopped_) return;
-  KJ_ASSERT(!stepping_, "the core was stepped from inside its own step");
+  KJ_ASSERT(!stepping_ && !pumping_, "the core was stepped from inside its own step");
   stepping_ = true;
   stats_.steps++;
   kj::Vector<agent::Effect> effects = core_.step(now(), kj::mv(input));
@@ -98,6 +101,9 @@ void AgentDriver::deliver(std::optional<agent::Input>&& input) {
 }
 
 void AgentDriver::pump() {
+  KJ_ASSERT(!pumping_, "operations executed out of order");
+  pumping_ = true;
+  KJ_DEFER(pumping_ = false);
   for (shell::AgentPortOp& op : pipeline_.takeOps()) {
     if (exit_.has_value()) return;
     execute(kj::mv(op));

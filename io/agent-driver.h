@@ -148,12 +148,14 @@ class AgentDriver final : private kj::TaskSet::ErrorHandler {
   // (a store write refused) with its error.
   kj::Promise<AgentExit> onStopped();
 
-  // A graceful stop: steps StopRequested, then executes what the pipeline still has (pending
+  // A graceful stop: steps StopRequested (on the next turn of the loop; safe to call from a
+  // notice), then executes what the pipeline still has (pending
   // syncs, the status sends emitted before the stop, answered within STOP_FLUSH_TIMEOUT) and
   // lets go of the store. Resolves like onStopped().
   kj::Promise<AgentExit> stop();
 
-  // The node leaves the cluster: every task is removed, then the agent stops.
+  // The node leaves the cluster: every task is removed, then the agent stops. Steps on the next
+  // turn of the loop, like stop().
   void leave();
 
   const agent::AgentState& state() const { return core_.state(); }
@@ -209,8 +211,10 @@ class AgentDriver final : private kj::TaskSet::ErrorHandler {
   shell::AgentPipeline pipeline_;
   AgentDriverStats stats_;
   bool started_ = false;
-  // Guards against stepping the core from inside one of its own steps.
+  // Guards against stepping the core from inside one of its own steps, or while the operations
+  // of a step are being executed.
   bool stepping_ = false;
+  bool pumping_ = false;
   std::optional<Instant> armedAt_;
   kj::Canceler timerCanceler_;
 

@@ -685,6 +685,34 @@ TEST_F(AgentDriverTest, LeavingRemovesEveryTaskThenStops) {
   expectNoViolations();
 }
 
+// Regression: a stop asked from a notice stepped the core while the operations of the step that
+// raised the notice were still being executed, so its hang-up ran ahead of that step's heartbeat.
+TEST_F(AgentDriverTest, AStopAskedFromANoticeWaitsForTheStepsOperations) {
+  struct StopWhenReady final : AgentNotices {
+    AgentDriver* driver = nullptr;
+    int readies = 0;
+    void ready() override {
+      readies++;
+      driver->stop().detach([](kj::Exception&&) {});
+    }
+  } notices;
+  core = std::make_unique<CheckedCore>(1);
+  store = kj::heap<AgentStore>(*db);
+  AgentDriverOptions options;
+  options.nodeId = NodeId{NODE};
+  options.credential = CREDENTIAL;
+  options.joinAddress = MANAGER_ADDRESS;
+  driver = kj::heap<AgentDriver>(AgentPorts{timer, *store, executor, *manager, *core, &notices},
+                                 options);
+  notices.driver = driver.get();
+  ASSERT_FALSE(driver->start().has_value());
+  advance(Duration::seconds(1));
+  EXPECT_EQ(notices.readies, 1);
+  ASSERT_TRUE(driver->stopped());
+  EXPECT_EQ(driver->onStopped().wait(ws).error, "") << "the driver failed instead of stopping";
+  expectNoViolations();
+}
+
 TEST_F(AgentDriverTest, RefusedCredentialsStopTheAgentWithAClearError) {
   manager->refuseCredentials = true;
   startDriver();
