@@ -185,6 +185,7 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
   bool refuseDials = false;
   bool holdHeartbeats = false;
   bool holdStatuses = false;
+  bool holdOpens = false;
   bool refuseCredentials = false;
   Duration period = Duration::seconds(1);
   // Called with every status batch before it is answered.
@@ -269,6 +270,18 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
       Decoded<shell::OpenSessionCall> open = decodeSessionParams(params);
       KJ_REQUIRE(open.ok(), open.error);
       manager_.opens.push_back(*open.value);
+      if (manager_.holdOpens) {
+        auto held = kj::newPromiseAndFulfiller<void>();
+        manager_.held_.push_back(kj::mv(held.fulfiller));
+        return held.promise.then([this, context]() mutable { return answer(context); });
+      }
+      return answer(context);
+    }
+
+   private:
+    kj::Promise<void> answer(SessionContext& context) {
+      auto params = context.getParams();
+      Decoded<shell::OpenSessionCall> open = decodeSessionParams(params);
       auto result = context.getResults().initResult();
       if (manager_.refuseCredentials) {
         encode(result, shell::SessionReply{{}, {}, RpcError{ErrorCode::UNAUTHENTICATED, "no"}});
@@ -277,7 +290,7 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
       SessionId id = open.value->previousSessionId;
       if (id.value.empty()) id = SessionId{"session-" + std::to_string(++manager_.sessions_)};
       auto it = manager_.connections_.find(connection_);
-      KJ_ASSERT(it != manager_.connections_.end());
+      if (it == manager_.connections_.end()) return KJ_EXCEPTION(DISCONNECTED, "connection cut");
       it->second->sink = params.getSink();
       it->second->sessionId = id;
       manager_.streamAt_.clear();
@@ -289,7 +302,6 @@ class ScriptedManager final : public DialerPort, private kj::TaskSet::ErrorHandl
       return kj::READY_NOW;
     }
 
-   private:
     ScriptedManager& manager_;
     uint32_t connection_;
   };
@@ -571,6 +583,26 @@ TEST_F(AgentDriverTest, AHeartbeatAnsweredPastItsTimeoutEndsTheSession) {
   expectNoViolations();
 }
 
+TEST_F(AgentDriverTest, AnOpenAnsweredPastItsTimeoutIsRetriedOnANewConnection) {
+  manager->holdOpens = true;
+  startDriver();
+  advance(limits::SESSION_START_TIMEOUT - Duration::milliseconds(10));
+  EXPECT_EQ(manager->opens.size(), 1u);
+  EXPECT_FALSE(driver->stopped());
+  // The open times out; the agent backs off (at most 100 ms) and dials again.
+  advance(Duration::milliseconds(200));
+  ASSERT_EQ(manager->opens.size(), 2u);
+  EXPECT_EQ(manager->dials, 2);
+  // Both held answers are released: the first is for a connection the agent closed.
+  manager->holdOpens = false;
+  manager->release();
+  advance(Duration::seconds(2));
+  EXPECT_TRUE(driver->liveConnection().has_value());
+  EXPECT_EQ(*driver->liveConnection(), core->state().session.generation);
+  EXPECT_GE(manager->heartbeats.size(), 2u);
+  expectNoViolations();
+}
+
 TEST_F(AgentDriverTest, ARestartOnTheSameStoreReReportsEveryStoredStatus) {
   startDriver(1);
   manager->pushAssignments(manager->nextAssignments(
@@ -727,15 +759,18 @@ TEST_F(AgentDriverTest, RefusedCredentialsStopTheAgentWithAClearError) {
 // same store, all drawn from a seed; the invariant checkers run after every step, and once the
 // faults stop the agent converges: registered, every task RUNNING at the manager.
 TEST_F(AgentDriverTest, SeededFaultsKeepTheInvariantsAndConverge) {
+  // 20 seeds by default; AGENT_DRIVER_SEEDS=N runs N (a longer sweep by hand).
+  uint64_t seeds = 20;
+  if (const char* count = getenv("AGENT_DRIVER_SEEDS")) seeds = std::stoull(count);
   size_t converged = 0;
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
+  for (uint64_t seed = 1; seed <= seeds; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Prng prng(seed);
     uint64_t incarnation = 0;
     startDriver(seed * 100 + incarnation);
     int tasks = 0;
     for (int round = 0; round < 40; ++round) {
-      switch (prng.uniform(6)) {
+      switch (prng.uniform(9)) {
         case 0:
           manager->cutAll();
           break;
@@ -749,6 +784,12 @@ TEST_F(AgentDriverTest, SeededFaultsKeepTheInvariantsAndConverge) {
         case 3:
           killDriver();
           startDriver(seed * 100 + ++incarnation);
+          break;
+        case 4:
+          manager->holdOpens = prng.uniform(2) == 0;
+          break;
+        case 5:
+          manager->holdStatuses = prng.uniform(2) == 0;
           break;
         default:
           if (driver->liveConnection().has_value() && tasks < 8) {
@@ -768,6 +809,8 @@ TEST_F(AgentDriverTest, SeededFaultsKeepTheInvariantsAndConverge) {
     }
     // Heal: no more faults; the agent registers and reports every task it holds.
     manager->holdHeartbeats = false;
+    manager->holdOpens = false;
+    manager->holdStatuses = false;
     manager->release();
     advance(Duration::seconds(30));
     EXPECT_TRUE(driver->liveConnection().has_value());
@@ -787,7 +830,7 @@ TEST_F(AgentDriverTest, SeededFaultsKeepTheInvariantsAndConverge) {
     db = kj::mv(opened.value());
   }
   // The faults left work to converge on: tasks were running when the heal phase began.
-  EXPECT_GT(converged, 20u);
+  EXPECT_GT(converged, seeds);
 }
 
 kj::Promise<void> acceptLoop(kj::ConnectionReceiver& listener, ScriptedManager& manager) {
