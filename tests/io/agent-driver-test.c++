@@ -532,6 +532,23 @@ TEST_F(AgentDriverTest, AMalformedPushIsRefusedAndTheAgentReconnects) {
   expectNoViolations();
 }
 
+// A heartbeat period below HEARTBEAT_PERIOD_MIN would fail the core's precondition: the codec
+// refuses it and the session fails as `internal`, with no assertion anywhere.
+TEST_F(AgentDriverTest, AnAnswerTheCodecRefusesFailsTheSessionInsteadOfTheAgent) {
+  manager->period = Duration::nanoseconds(1);
+  startDriver();
+  advance(Duration::seconds(1));
+  EXPECT_FALSE(driver->stopped());
+  EXPECT_GE(manager->opens.size(), 2u) << "the refused answer did not end the session";
+  manager->period = Duration::seconds(1);
+  advance(Duration::seconds(10));
+  size_t opens = manager->opens.size();
+  advance(Duration::seconds(5));
+  EXPECT_EQ(manager->opens.size(), opens) << "the session did not settle";
+  EXPECT_TRUE(driver->liveConnection().has_value());
+  expectNoViolations();
+}
+
 TEST_F(AgentDriverTest, ACutConnectionBacksOffAndReconnectsResumingTheSession) {
   startDriver();
   advance(Duration::seconds(1));
