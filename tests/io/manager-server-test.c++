@@ -534,11 +534,16 @@ TEST_F(ManagerServerTest, ASinkThatFailsIsTreatedAsTheConnectionLost) {
   ASSERT_FALSE(open(agent, "node-1", SECRET_1).error.has_value());
   agent.pushes.broken = true;
   TestControl& control = connectControl();
-  ASSERT_FALSE(apply(control, manager::CreateService{serviceSpec("web", 1)}).error.has_value());
-  // Cap'n Proto reports a failed stream call on a later call to the same sink (here the end of
-  // the session once the node misses its heartbeats); the server then drops the connection.
-  ASSERT_TRUE(waitFor([&] { return server->connectionCount() == 0; }));
-  EXPECT_NE(nodeStatus("node-1"), manager::NodeStatus::READY);
+  manager::ControlAnswer created = apply(control, manager::CreateService{serviceSpec("web", 1)});
+  ASSERT_FALSE(created.error.has_value());
+  advance(Duration::seconds(1));
+  EXPECT_EQ(server->connectionCount(), 1u);
+  // Cap'n Proto reports a failed stream call on the next call to the same sink: the next
+  // assignment set. The server then drops the connection, and the session closes.
+  ASSERT_FALSE(apply(control, manager::ScaleService{ServiceId{created.id}, 2}).error.has_value());
+  advance(Duration::seconds(1));
+  EXPECT_EQ(server->connectionCount(), 0u);
+  EXPECT_EQ(nodeStatus("node-1"), manager::NodeStatus::DISCONNECTED);
   // The server goes on serving others.
   TestAgent& other = connect();
   EXPECT_FALSE(open(other, "node-2", SECRET_2).error.has_value());
@@ -664,6 +669,7 @@ TEST_F(ManagerServerTcpTest, ServesAgentsOverTcpAndControlOverAUnixSocket) {
   ManagerServerOptions options;
   options.listenAddress = "127.0.0.1:0";
   options.controlSocketPath = directory + "/control.sock";
+  options.controlAddress = "127.0.0.1:0";
   options.storeDirectory = directory + "/store";
   options.heartbeatPeriod = PERIOD;
   options.seed = 7;
@@ -719,6 +725,18 @@ TEST_F(ManagerServerTcpTest, ServesAgentsOverTcpAndControlOverAUnixSocket) {
   ASSERT_EQ(tasks.value->size(), 1u);
   EXPECT_EQ((*tasks.value)[0].nodeId, NodeId{"node-1"});
 
+  // Control over TCP too: the node is there.
+  auto tcpStream = network.parseAddress("127.0.0.1", server->controlPort())
+                       .wait(io.waitScope)
+                       ->connect()
+                       .wait(io.waitScope);
+  TestControl tcpControl(kj::mv(tcpStream));
+  auto nodes = tcpControl.control.listNodesRequest().send().wait(io.waitScope);
+  auto decodedNodes = decodeNodeList(nodes.getNodes());
+  ASSERT_TRUE(decodedNodes.ok()) << decodedNodes.error;
+  ASSERT_EQ(decodedNodes.value->size(), 1u);
+  EXPECT_EQ((*decodedNodes.value)[0].description.hostname, "tcp-node");
+
   // The control socket is its owner's alone.
   EXPECT_EQ(std::filesystem::status(directory + "/control.sock").permissions() &
                 std::filesystem::perms::all,
@@ -730,6 +748,26 @@ TEST_F(ManagerServerTcpTest, ServesAgentsOverTcpAndControlOverAUnixSocket) {
 
 namespace swarmlet::io {
 namespace {
+
+TEST_F(ManagerServerTcpTest, AnAddressInUseIsRefusedWithALineNamingIt) {
+  auto taken = io.provider->getNetwork().parseAddress("127.0.0.1", 0).wait(io.waitScope)->listen();
+  ManagerServerOptions options;
+  options.listenAddress = "127.0.0.1:" + std::to_string(taken->getPort());
+  options.storeDirectory = directory + "/store";
+  options.credentials = testCredentials();
+  auto opened = ManagerServer::open(io.provider->getTimer(), kj::mv(options));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  try {
+    opened.value()->listen(io.provider->getNetwork()).wait(io.waitScope);
+    ADD_FAILURE() << "listening on a taken port succeeded";
+  } catch (const kj::Exception& exception) {
+    std::string description = exception.getDescription().cStr();
+    EXPECT_NE(description.find("cannot listen for agents on 127.0.0.1:" +
+                               std::to_string(taken->getPort())),
+              std::string::npos)
+        << description;
+  }
+}
 
 // Flow control needs a real socket (Cap'n Proto sizes a stream's window from the socket's send
 // buffer; an in-memory pipe has no limit): a socketpair, and real time.
