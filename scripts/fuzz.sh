@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the codec (tests/fuzz): libFuzzer targets decoding arbitrary bytes as every
-# dispatcher, control and storage message, built with clang, AddressSanitizer and
+# Fuzzes the codec and the manager server (tests/fuzz): libFuzzer targets decoding arbitrary
+# bytes as every dispatcher, control and storage message, and a fuzzed connection to a manager
+# server beside a well-behaved one (fuzz-server), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer in build-fuzz/.
 #
 #   scripts/fuzz.sh --smoke       builds the whole tree with clang in build-fuzz/, then runs each
@@ -33,7 +34,7 @@ esac
 scripts/ensure-deps.sh clang libclang-rt-14-dev || exit 1
 
 dir=build-fuzz
-families=(dispatcher control storage)
+families=(dispatcher control storage server)
 if [ ! -f "$dir/build.ninja" ]; then
   CXX=clang++ meson setup "$dir" -Dwerror=true -Dbuildtype=debugoptimized \
     -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true || exit 1
