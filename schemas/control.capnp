@@ -29,6 +29,20 @@ interface Control {
   inspectSecret @8 (ref :Text) -> SecretLookup;
   listConfigs @9 () -> (configs :List(ConfigInfo));
   inspectConfig @10 (ref :Text) -> ConfigLookup;
+
+  # The cluster: its id, its leader, the managers agents are told of, and both join tokens.
+  inspectCluster @11 () -> ClusterInfo;
+  # Draws a new secret for the join token of `role`; the old token is refused from then on
+  # (nodes that already joined keep their credentials). Answers with the cluster as it now is.
+  rotateToken @12 (role :Types.NodeRole) -> ClusterInfo;
+}
+
+struct ClusterInfo {
+  id @0 :Text;
+  leaderNodeId @1 :Text;
+  managers @2 :List(Types.Peer);    # the leader first
+  workerToken @3 :Text;
+  managerToken @4 :Text;
 }
 
 # manager::ControlOperation, one member per operation.

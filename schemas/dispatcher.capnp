@@ -25,6 +25,26 @@ interface Dispatcher {
   # `unauthenticated` error); the first session() that passes binds the connection to its node.
   session @0 (open :OpenSession, sink :SessionSink, credential :NodeCredential)
       -> (result :SessionResult);
+
+  # A new node asks to join the cluster with a join token (`SWMTKN-1-<cluster digest>-<secret>`,
+  # docs/swarmd.md). The manager checks the token, draws the node's id and secret, stores them
+  # and answers with them; the node keeps them in its state directory and presents them as its
+  # credential on every session() from then on. `advertiseAddress` is where the node serves
+  # agents once it is a manager. A refused token is an `unauthenticated` error.
+  join @1 (token :Text, hostname :Text, advertiseAddress :Text) -> (result :JoinResult);
+}
+
+struct JoinResult {
+  union {
+    joined :group {
+      nodeId @0 :Text;
+      secret @1 :Data;
+      clusterId @2 :Text;
+      role @3 :Types.NodeRole;      # what the token grants: a manager token makes a manager
+      managers @4 :List(Types.Peer);  # the leader first
+    }
+    error @5 :Types.RpcError;
+  }
 }
 
 # Who the caller is, checked by the manager's shell before anything the call says reaches the
