@@ -11,6 +11,7 @@
 #include <leveldb/helpers/memenv.h>
 #include <stdlib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "io/codec.h"
+#include "io/manager-forwarder.h"
 #include "sim/manager-checker.h"
 
 namespace swarmlet::io {
@@ -953,6 +955,87 @@ TEST_F(ManagerServerTcpTest, AnAgentThatStopsReadingItsPushesIsDropped) {
   EXPECT_EQ(server->connectionCount(), 0u);
   EXPECT_EQ(server->state().cluster.nodes.at(NodeId{"node-1"}).status,
             manager::NodeStatus::DISCONNECTED);
+}
+
+}  // namespace
+}  // namespace swarmlet::io
+
+namespace swarmlet::io {
+namespace {
+
+// A follower's endpoint (io/manager-forwarder.h): agents that connect to it are served by the
+// leader, each on a leader connection of its own, and a close on either side closes the other.
+TEST_F(ManagerServerTcpTest, AFollowerForwardsEachAgentConnectionToTheLeader) {
+  ManagerServerOptions options;
+  options.listenAddress = "127.0.0.1:0";
+  options.storeDirectory = directory + "/store";
+  options.heartbeatPeriod = PERIOD;
+  options.managers = {Peer{NodeId{"manager-1"}, "127.0.0.1:4242"}};
+  options.credentials = testCredentials();
+  auto opened = ManagerServer::open(io.provider->getTimer(), kj::mv(options));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  kj::Own<ManagerServer> server = kj::mv(opened.value());
+  auto& network = io.provider->getNetwork();
+  server->listen(network).wait(io.waitScope);
+  std::string leader = "127.0.0.1:" + std::to_string(server->agentPort());
+  ManagerForwarder forwarder(network, [&leader]() { return leader; });
+  forwarder.listen("127.0.0.1:0").wait(io.waitScope);
+  ASSERT_NE(forwarder.port(), 0u);
+
+  auto viaFollower = [&]() {
+    return kj::heap<TestAgent>(network.parseAddress("127.0.0.1", forwarder.port())
+                                   .wait(io.waitScope)
+                                   ->connect()
+                                   .wait(io.waitScope));
+  };
+  auto openSession = [&](TestAgent& agent, const char* node, const char* secret) {
+    auto request = agent.dispatcher.sessionRequest();
+    encode(request, shell::OpenSessionCall{{}, NodeDescription{node, "linux/amd64", 1000, 1, {}}});
+    request.setSink(agent.sink);
+    request.initCredential().setNodeId(node);
+    request.getCredential().setSecret(
+        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(secret), strlen(secret)));
+    auto response = request.send().wait(io.waitScope);
+    auto result = decodeSessionResult(response.getResult());
+    KJ_REQUIRE(result.ok(), result.error);
+    if (!result.value->error.has_value())
+      agent.session = response.getResult().getOpened().getSession();
+    return *result.value;
+  };
+  auto waitFor = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i)
+      io.provider->getTimer().afterDelay(10 * kj::MILLISECONDS).wait(io.waitScope);
+    return done();
+  };
+
+  kj::Own<TestAgent> one = viaFollower();
+  kj::Own<TestAgent> two = viaFollower();
+  ASSERT_FALSE(openSession(*one, "node-1", SECRET_1).error.has_value());
+  ASSERT_FALSE(openSession(*two, "node-2", SECRET_2).error.has_value());
+  auto beat = one->current().heartbeatRequest().send().wait(io.waitScope);
+  auto period = decodeHeartbeatResult(beat);
+  ASSERT_TRUE(period.ok()) << period.error;
+  EXPECT_FALSE(period.value->error.has_value());
+  EXPECT_EQ(server->connectionCount(), 2u);
+  EXPECT_EQ(forwarder.active(), 2u);
+  EXPECT_EQ(server->state().cluster.nodes.at(NodeId{"node-2"}).status, manager::NodeStatus::READY);
+
+  // The agent hangs up: the leader sees its connection close and the session with it.
+  two = nullptr;
+  ASSERT_TRUE(waitFor([&] {
+    return server->connectionCount() == 1 && forwarder.active() == 1 &&
+           server->state().cluster.nodes.at(NodeId{"node-2"}).status != manager::NodeStatus::READY;
+  })) << server->connectionCount()
+      << " leader connections, " << forwarder.active() << " forwarded";
+
+  // The leader goes away: the forwarded agent is hung up on, and a new one finds nobody.
+  server = nullptr;
+  ASSERT_TRUE(waitFor([&] { return forwarder.active() == 0; }));
+  kj::Own<TestAgent> late = viaFollower();
+  auto refused = late->dispatcher.sessionRequest().send().then(
+      [](auto&&) { return false; }, [](kj::Exception&&) { return true; });
+  EXPECT_TRUE(refused.wait(io.waitScope));
+  EXPECT_EQ(forwarder.forwarded(), 3u);
 }
 
 }  // namespace
