@@ -13,7 +13,9 @@ namespace {
 
 void listNodes(Context& context) {
   Connection& control = context.control();
-  std::vector<NodeView> views = nodeViews(control.listNodes(), control.tryInspectCluster());
+  // One call after the other: argument order would leave which failure is reported unspecified.
+  std::vector<manager::NodeRecord> nodes = control.listNodes();
+  std::vector<NodeView> views = nodeViews(nodes, control.tryInspectCluster());
   Json array = Json::array();
   std::vector<std::string> ids;
   for (const NodeView& view : views) {

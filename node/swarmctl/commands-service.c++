@@ -184,7 +184,8 @@ void updateService(Context& context, const ServiceFlags& flags) {
 
 void listServices(Context& context) {
   Connection& control = context.control();
-  std::vector<ServiceView> views = serviceViews(control.listServices(), control.listTasks({}));
+  std::vector<manager::ServiceRecord> services = control.listServices();
+  std::vector<ServiceView> views = serviceViews(services, control.listTasks({}));
   Json array = Json::array();
   std::vector<std::string> ids;
   for (const ServiceView& view : views) {

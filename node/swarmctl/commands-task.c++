@@ -21,8 +21,9 @@ void listTasks(Context& context, const TaskFilterFlags& flags) {
   io::TaskFilter filter;
   if (!flags.service.empty()) filter.service = resolveService(control, flags.service);
   if (!flags.node.empty()) filter.node = resolveNode(control, flags.node);
-  std::vector<TaskView> views =
-      taskViews(control.listTasks(filter), control.listServices(), control.listNodes());
+  std::vector<Task> tasks = control.listTasks(filter);
+  std::vector<manager::ServiceRecord> services = control.listServices();
+  std::vector<TaskView> views = taskViews(tasks, services, control.listNodes());
   Json array = Json::array();
   std::vector<std::string> ids;
   for (const TaskView& view : views) {
@@ -35,7 +36,8 @@ void listTasks(Context& context, const TaskFilterFlags& flags) {
 void inspectTask(Context& context, const std::string& ref) {
   Connection& control = context.control();
   Task task = control.inspectTask(resolveTask(control, ref));
-  std::vector<TaskView> views = taskViews({task}, control.listServices(), control.listNodes());
+  std::vector<manager::ServiceRecord> services = control.listServices();
+  std::vector<TaskView> views = taskViews({task}, services, control.listNodes());
   KJ_ASSERT(views.size() == 1);
   printRecord(context, taskText(views.front()), taskJson(views.front()), task.id.value);
 }

@@ -23,7 +23,8 @@ ServiceId resolveService(Connection& control, const std::string& ref) {
 }
 
 TaskId resolveTask(Connection& control, const std::string& ref) {
-  auto candidates = taskCandidates(control.listTasks({}), control.listServices());
+  std::vector<Task> tasks = control.listTasks({});
+  auto candidates = taskCandidates(tasks, control.listServices());
   return TaskId{resolveOrFail(candidates, ref, TASK_KIND)};
 }
 
