@@ -20,7 +20,11 @@ namespace {
 constexpr Duration HEARTBEAT_PERIOD = Duration::seconds(1);
 constexpr kj::Duration HEARTBEAT_EVERY = 200 * kj::MILLISECONDS;
 constexpr int READY_TIMEOUT_MS = 20'000;
-const char* const AGENT_SECRET = "secret-of-node-1";
+constexpr const char* LEADER_ADDRESS = "127.0.0.1:4242";
+
+std::string secretOf(const FakeNode& node) {
+  return "secret-of-" + node.id;
+}
 
 class FakeAgent;
 
@@ -38,7 +42,8 @@ class Sink final : public schema::SessionSink::Server {
 
 class FakeAgent final : private kj::TaskSet::ErrorHandler {
  public:
-  FakeAgent(io::ManagerServer& server, kj::Timer& timer, kj::WaitScope& waitScope)
+  FakeAgent(io::ManagerServer& server, const FakeNode& node, kj::Timer& timer,
+            kj::WaitScope& waitScope)
       : timer_(timer), tasks_(*this) {
     auto pipe = kj::newTwoWayPipe();
     server.accept(kj::mv(pipe.ends[0]));
@@ -46,12 +51,14 @@ class FakeAgent final : private kj::TaskSet::ErrorHandler {
     client_ = kj::heap<capnp::TwoPartyClient>(*stream_);
     auto dispatcher = client_->bootstrap().castAs<schema::Dispatcher>();
     auto request = dispatcher.sessionRequest();
-    NodeDescription description{"worker-1", "linux/amd64", 2000, int64_t{1} << 30, {{"zone", "a"}}};
+    NodeDescription description{
+        node.hostname, "linux/amd64", 2000, int64_t{1} << 30, {{"zone", "a"}}};
     io::encode(request, shell::OpenSessionCall{{}, description});
     request.setSink(kj::heap<Sink>(*this));
-    request.initCredential().setNodeId("node-1");
+    std::string secret = secretOf(node);
+    request.initCredential().setNodeId(node.id);
     request.getCredential().setSecret(
-        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(AGENT_SECRET), strlen(AGENT_SECRET)));
+        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(secret.data()), secret.size()));
     auto response = request.send().wait(waitScope);
     auto reply = io::decodeSessionResult(response.getResult());
     KJ_REQUIRE(reply.ok() && !reply.value->error.has_value(), "the fake agent's session failed");
@@ -112,8 +119,42 @@ kj::Promise<void> Sink::assignments(AssignmentsContext context) {
   return kj::READY_NOW;
 }
 
-// The child: serves until killed. Writes "<control port>\n" to `ready` once serving.
-[[noreturn]] void serve(const std::string& directory, bool withAgent, int ready) {
+// An older swarmd's Control: one manager node, and nothing else implemented.
+class ControlWithoutClusterCalls final : public schema::Control::Server {
+ public:
+  kj::Promise<void> listNodes(ListNodesContext context) override {
+    manager::NodeRecord node;
+    node.id = NodeId{LEADER_NODE.id};
+    node.description.hostname = LEADER_NODE.hostname;
+    node.status = manager::NodeStatus::READY;
+    node.role = NodeRole::MANAGER;
+    node.desiredRole = NodeRole::MANAGER;
+    io::encodeAll<schema::NodeRecord>(context.getResults().initNodes(1),
+                                      std::vector<manager::NodeRecord>{node});
+    return kj::READY_NOW;
+  }
+};
+
+void ready(int fd, uint32_t port) {
+  std::string line = std::to_string(port) + "\n";
+  KJ_SYSCALL(::write(fd, line.data(), line.size()));
+  ::close(fd);
+}
+
+[[noreturn]] void serveWithoutClusterCalls(const std::string& socketPath, int readyFd) {
+  kj::AsyncIoContext io = kj::setupAsyncIo();
+  auto listener =
+      io.provider->getNetwork().parseAddress("unix:" + socketPath).wait(io.waitScope)->listen();
+  capnp::TwoPartyServer server(kj::heap<ControlWithoutClusterCalls>());
+  auto serving = server.listen(*listener);
+  ready(readyFd, 0);
+  serving.wait(io.waitScope);
+  KJ_FAIL_ASSERT("the test's Control server stopped");
+}
+
+// The child: serves until killed. Writes "<control port>\n" to `readyFd` once serving.
+[[noreturn]] void serve(const std::string& directory, const std::vector<FakeNode>& nodes,
+                        int readyFd) {
   kj::AsyncIoContext io = kj::setupAsyncIo();
   io::ManagerServerOptions options;
   options.listenAddress = "";
@@ -122,23 +163,28 @@ kj::Promise<void> Sink::assignments(AssignmentsContext context) {
   options.storeDirectory = directory + "/store";
   options.heartbeatPeriod = HEARTBEAT_PERIOD;
   options.seed = 17;
-  options.managers = {Peer{NodeId{"manager-1"}, "127.0.0.1:4242"}};
-  options.credentials = {{NodeId{"node-1"}, AGENT_SECRET}};
+  options.managers = {Peer{NodeId{LEADER_NODE.id}, LEADER_ADDRESS}};
+  options.createCluster =
+      io::NodeAuthEntry{NodeId{LEADER_NODE.id}, secretOf(LEADER_NODE), LEADER_NODE.hostname,
+                        LEADER_ADDRESS, NodeRole::MANAGER};
+  for (const FakeNode& node : nodes) {
+    if (node.id != LEADER_NODE.id) options.credentials[NodeId{node.id}] = secretOf(node);
+  }
   auto opened = io::ManagerServer::open(io.provider->getTimer(), kj::mv(options));
   KJ_REQUIRE(opened.ok(), opened.error().message);
   kj::Own<io::ManagerServer> server = kj::mv(opened.value());
   server->listen(io.provider->getNetwork()).wait(io.waitScope);
-  kj::Maybe<kj::Own<FakeAgent>> agent;
-  if (withAgent) agent = kj::heap<FakeAgent>(*server, io.provider->getTimer(), io.waitScope);
-  std::string port = std::to_string(server->controlPort()) + "\n";
-  KJ_SYSCALL(::write(ready, port.data(), port.size()));
-  ::close(ready);
+  std::vector<kj::Own<FakeAgent>> agents;
+  for (const FakeNode& node : nodes)
+    agents.push_back(kj::heap<FakeAgent>(*server, node, io.provider->getTimer(), io.waitScope));
+  ready(readyFd, server->controlPort());
   kj::NEVER_DONE.wait(io.waitScope);
 }
 
 }  // namespace
 
-ManagerProcess::ManagerProcess(const std::string& directory, bool withAgent)
+ManagerProcess::ManagerProcess(const std::string& directory, const std::vector<FakeNode>& nodes,
+                               ControlServer server)
     : socketPath_(directory + "/swarmlet-state/swarmd.sock") {
   std::filesystem::create_directories(directory + "/swarmlet-state");
   int fds[2];
@@ -147,8 +193,12 @@ ManagerProcess::ManagerProcess(const std::string& directory, bool withAgent)
   KJ_REQUIRE(pid_ >= 0, "fork failed");
   if (pid_ == 0) {
     ::close(fds[0]);
-    KJ_IF_MAYBE (exception,
-                 kj::runCatchingExceptions([&]() { serve(directory, withAgent, fds[1]); })) {
+    KJ_IF_MAYBE (exception, kj::runCatchingExceptions([&]() {
+                   if (server == ControlServer::WITHOUT_CLUSTER_CALLS) {
+                     serveWithoutClusterCalls(socketPath_, fds[1]);
+                   }
+                   serve(directory, nodes, fds[1]);
+                 })) {
       KJ_LOG(ERROR, "the test's manager failed", *exception);
     }
     ::_exit(1);
@@ -164,7 +214,7 @@ ManagerProcess::ManagerProcess(const std::string& directory, bool withAgent)
     stop();
     KJ_FAIL_REQUIRE("the test's manager did not start");
   }
-  controlAddress_ = "127.0.0.1:" + port;
+  if (port != "0") controlAddress_ = "127.0.0.1:" + port;
 }
 
 ManagerProcess::~ManagerProcess() {

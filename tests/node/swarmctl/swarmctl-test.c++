@@ -54,8 +54,9 @@ class SwarmctlTest : public ::testing::Test {
     std::filesystem::remove_all(directory, ignored);
   }
 
-  void startManager(bool withAgent = false) {
-    manager = std::make_unique<ManagerProcess>(directory, withAgent);
+  void startManager(const std::vector<FakeNode>& nodes = {},
+                    ControlServer server = ControlServer::MANAGER_SERVER) {
+    manager = std::make_unique<ManagerProcess>(directory, nodes, server);
   }
 
   // swarmctl -s <the manager's socket> ARGS...
@@ -528,21 +529,68 @@ TEST_F(SwarmctlTest, TaskLsFiltersByServiceAndNode) {
   failing(1, {"task", "inspect", "web.9"}, "no task has the id, name or id prefix \"web.9\"");
 }
 
-TEST_F(SwarmctlTest, ClusterCommandsNameTheCallASwarmdWithoutThemLacks) {
+TEST_F(SwarmctlTest, ClusterInspectShowsTheLeaderTheManagersAndBothTokens) {
   startManager();
-  failing(1, {"cluster", "inspect"}, "this swarmd does not implement Control.inspectCluster yet; ");
+  json cluster = parsed({"cluster", "inspect"});
+  std::string clusterId = cluster["id"];
+  std::string worker = cluster["tokens"]["worker"];
+  std::string managerToken = cluster["tokens"]["manager"];
+  EXPECT_FALSE(clusterId.empty());
+  EXPECT_EQ(cluster["leader"], "manager-1");
+  EXPECT_EQ(cluster["managers"],
+            json::array({json{{"nodeId", "manager-1"}, {"address", "127.0.0.1:4242"}}}));
+  EXPECT_EQ(worker.rfind("SWMTKN-1-", 0), 0u) << worker;
+  EXPECT_EQ(managerToken.rfind("SWMTKN-1-", 0), 0u) << managerToken;
+  EXPECT_NE(worker, managerToken);
+  EXPECT_EQ(ok({"cluster", "inspect"}), "ID: " + clusterId +
+                                            "\n"
+                                            "Leader: manager-1\n"
+                                            "Managers:\n"
+                                            "  manager-1 127.0.0.1:4242\n"
+                                            "Worker token: " +
+                                            worker + "\nManager token: " + managerToken + "\n");
+  EXPECT_EQ(ok({"cluster", "inspect", "-q"}), clusterId + "\n");
+
+  // A rotated token is printed, and only that role's token changed.
+  std::string rotated = id({"cluster", "rotate-token", "worker"});
+  EXPECT_EQ(rotated.rfind("SWMTKN-1-", 0), 0u) << rotated;
+  EXPECT_NE(rotated, worker);
+  json after = parsed({"cluster", "inspect"});
+  EXPECT_EQ(after["tokens"]["worker"], rotated);
+  EXPECT_EQ(after["tokens"]["manager"], managerToken);
+  EXPECT_EQ(after["id"], clusterId);
+  // With -o json, the cluster as it now is.
+  json again = parsed({"cluster", "rotate-token", "manager"});
+  EXPECT_EQ(again["tokens"]["worker"], rotated);
+  EXPECT_NE(again["tokens"]["manager"], managerToken);
+  EXPECT_EQ(again, parsed({"cluster", "inspect"}));
+}
+
+TEST_F(SwarmctlTest, ASwarmdWithoutTheClusterCallsIsNamedAndNodeLsStillWorks) {
+  startManager({}, ControlServer::WITHOUT_CLUSTER_CALLS);
+  failing(1, {"cluster", "inspect"},
+          "this swarmd does not implement Control.inspectCluster yet; run a swarmd as new as this "
+          "swarmctl");
   failing(1, {"cluster", "rotate-token", "worker"},
           "this swarmd does not implement Control.rotateToken yet; ");
+  // No manager status without the cluster, but the list.
+  EXPECT_EQ(ok({"node", "ls"}),
+            "ID         HOSTNAME      STATUS  AVAILABILITY  MANAGER STATUS\n"
+            "manager-1  manager-host  READY   ACTIVE\n");
+  EXPECT_EQ(parsed({"node", "ls"})[0]["managerStatus"], "");
+  failing(1, {"service", "ls"}, "this swarmd does not implement Control.listServices yet; ");
 }
 
 // --- with a node ------------------------------------------------------------------------------
 
 TEST_F(SwarmctlTest, NodesAreListedInspectedDrainedActivatedPromotedAndRemoved) {
-  startManager(true);
-  ASSERT_TRUE(eventually([&] { return lines(ok({"node", "ls"})).size() == 2; }));
+  startManager({LEADER_NODE, WORKER_NODE});
+  ASSERT_TRUE(eventually([&] { return lines(ok({"node", "ls"})).size() == 3; }));
+  // The leader's own node is a manager from its first session; sorted by hostname.
   EXPECT_EQ(ok({"node", "ls"}),
-            "ID      HOSTNAME  STATUS  AVAILABILITY  MANAGER STATUS\n"
-            "node-1  worker-1  READY   ACTIVE\n");
+            "ID         HOSTNAME      STATUS  AVAILABILITY  MANAGER STATUS\n"
+            "manager-1  manager-host  READY   ACTIVE        Leader\n"
+            "node-1     worker-1      READY   ACTIVE\n");
   json node = parsed({"node", "inspect", "worker-1"});
   EXPECT_EQ(node["id"], "node-1");
   EXPECT_EQ(node["hostname"], "worker-1");
@@ -555,31 +603,44 @@ TEST_F(SwarmctlTest, NodesAreListedInspectedDrainedActivatedPromotedAndRemoved) 
   EXPECT_EQ(node["cpus"], 2);
   EXPECT_EQ(node["memoryBytes"], int64_t{1} << 30);
   EXPECT_EQ(node["labels"], (json{{"zone", "a"}}));
-  EXPECT_EQ(parsed({"node", "ls"}), json::array({node}));
+  EXPECT_EQ(parsed({"node", "ls"})[1], node);
+  EXPECT_EQ(parsed({"node", "inspect", "manager-host"})["managerStatus"], "Leader");
   EXPECT_EQ(ok({"node", "inspect", "node", "-q"}), "node-1\n");
+  std::string text = ok({"node", "inspect", "manager-1"});
+  EXPECT_NE(text.find("Manager status: Leader\n"), std::string::npos) << text;
 
   auto availability = [&]() -> std::string {
     return parsed({"node", "inspect", "node-1"})["availability"];
   };
   EXPECT_EQ(id({"node", "drain", "worker-1"}), "node-1");
   EXPECT_EQ(availability(), "DRAIN");
-  EXPECT_NE(ok({"node", "ls"}).find("node-1  worker-1  READY   DRAIN"), std::string::npos);
+  EXPECT_NE(ok({"node", "ls"}).find("node-1     worker-1      READY   DRAIN"), std::string::npos);
   EXPECT_EQ(id({"node", "pause", "node-1"}), "node-1");
   EXPECT_EQ(availability(), "PAUSE");
   EXPECT_EQ(id({"node", "activate", "node-"}), "node-1");
   EXPECT_EQ(availability(), "ACTIVE");
 
+  // A promoted worker is a Reachable manager, and the managers agents are told of do not change
+  // (it joined with no address to be reached at).
+  EXPECT_EQ(id({"node", "promote", "worker-1"}), "node-1");
+  json promoted = parsed({"node", "inspect", "node-1"});
+  EXPECT_EQ(promoted["role"], "manager");
+  EXPECT_EQ(promoted["managerStatus"], "Reachable");
+  EXPECT_NE(ok({"node", "ls"}).find("node-1     worker-1      READY   ACTIVE        Reachable"),
+            std::string::npos);
+  failing(1, {"node", "rm", "--force", "worker-1"}, "node node-1 is a manager: demote it first; ");
+  EXPECT_EQ(id({"node", "demote", "worker-1"}), "node-1");
+  EXPECT_EQ(parsed({"node", "inspect", "node-1"})["role"], "worker");
+  failing(1, {"node", "demote", "manager-host"}, "node manager-1 is the leader: ");
+
   failing(1, {"node", "rm", "worker-1"},
           "node node-1 is not down and can't be removed (use force); ");
-  EXPECT_EQ(id({"node", "promote", "worker-1"}), "node-1");
-  EXPECT_EQ(parsed({"node", "inspect", "node-1"})["role"], "manager");
-  // The only node that is a manager (the test's manager has no node record of its own).
-  failing(1, {"node", "demote", "worker-1"}, "cannot demote the last manager; ");
-  failing(1, {"node", "rm", "--force", "worker-1"}, "node node-1 is a manager: demote it first; ");
+  EXPECT_EQ(id({"node", "rm", "--force", "worker-1"}), "node-1");
+  EXPECT_EQ(ok({"node", "ls", "-q"}), "manager-1\n");
 }
 
 TEST_F(SwarmctlTest, TasksRunOnTheNodeAndStopWhenTheirServiceIsRemoved) {
-  startManager(true);
+  startManager({WORKER_NODE});
   std::string web =
       id({"service", "create", "--name", "web", "--replicas", "2", "--", "/bin/sleep", "100"});
   auto running = [&](const std::string& service) {
