@@ -230,6 +230,9 @@ std::string format(const manager::Input& input) {
           [&](const Control& e) {
             return "control " + request(e.request) + " " + format(e.operation);
           },
+          [](const ManagersChanged& e) {
+            return "managers-changed managers=" + format(e.managers);
+          },
       },
       input);
 }

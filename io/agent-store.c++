@@ -7,19 +7,11 @@
 #include <utility>
 
 #include "core/limits.h"
+#include "io/leveldb-slice.h"
 #include "io/record-codec.h"
 
 namespace swarmlet::io {
 namespace {
-
-leveldb::Slice sliceOf(std::string_view bytes) {
-  return leveldb::Slice(bytes.data(), bytes.size());
-}
-
-leveldb::Slice sliceOf(const kj::Array<capnp::word>& words) {
-  auto chars = words.asChars();
-  return leveldb::Slice(chars.begin(), chars.size());
-}
 
 const TaskId& taskIdOf(const agent::StoreOp& op) {
   return std::visit(

@@ -12,13 +12,10 @@
 #include <cstring>
 
 #include "io/codec.h"
+#include "io/leveldb-slice.h"
 
 namespace swarmlet::io {
 namespace {
-
-leveldb::Slice sliceOf(std::string_view bytes) {
-  return leveldb::Slice(bytes.data(), bytes.size());
-}
 
 std::string_view viewOf(const leveldb::Slice& slice) {
   return std::string_view(slice.data(), slice.size());

@@ -155,8 +155,37 @@ class ControlImpl final : public schema::Control::Server {
     });
   }
 
+  kj::Promise<void> inspectCluster(InspectClusterContext context) override {
+    encodeCluster(context.getResults(), server_.cluster());
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> rotateToken(RotateTokenContext context) override {
+    NodeRole role = context.getParams().getRole() == schema::NodeRole::MANAGER ? NodeRole::MANAGER
+                                                                               : NodeRole::WORKER;
+    if (server_.cluster().id.empty()) {
+      return KJ_EXCEPTION(FAILED, "this manager has no cluster identity: no join tokens to rotate");
+    }
+    auto rotated = server_.rotateToken(role);
+    if (!rotated.has_value()) {
+      return KJ_EXCEPTION(DISCONNECTED, "the manager stopped: its store refused a write");
+    }
+    encodeCluster(context.getResults(), *rotated);
+    return kj::READY_NOW;
+  }
+
  private:
   const manager::ClusterState& cluster() const { return server_.state().cluster; }
+
+  static void encodeCluster(schema::ClusterInfo::Builder info, const ClusterSummary& summary) {
+    info.setId(summary.id);
+    info.setLeaderNodeId(summary.leader.value);
+    auto managers = info.initManagers(static_cast<unsigned int>(summary.managers.size()));
+    for (unsigned int i = 0; i < summary.managers.size(); ++i)
+      encode(managers[i], summary.managers[i]);
+    info.setWorkerToken(summary.workerToken);
+    info.setManagerToken(summary.managerToken);
+  }
 
   template <typename T>
   static unsigned int size(const std::vector<T>& values) {
@@ -237,12 +266,16 @@ kj::Promise<void> ManagerServer::applyControl(ApplyCallContext context) {
     return refuse(manager::ControlErrorCode::FAILED_PRECONDITION,
                   "the manager is busy: too many control operations in flight, retry later");
   }
+  manager::ControlOperation applied = *operation.value;
   manager::Input input = pipeline_.control(std::move(*operation.value));
   auto paf = kj::newPromiseAndFulfiller<manager::ControlAnswer>();
   controls_.emplace(std::get<manager::Control>(input).request, kj::mv(paf.fulfiller));
   step(input);
   return paf.promise.then(
-      [context](manager::ControlAnswer&& answer) mutable { encode(context.getResults(), answer); });
+      [this, context, applied = std::move(applied)](manager::ControlAnswer&& answer) mutable {
+        afterControl(applied, answer);
+        encode(context.getResults(), answer);
+      });
 }
 
 }  // namespace swarmlet::io

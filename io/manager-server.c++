@@ -26,15 +26,6 @@ RpcError rpcError(ErrorCode code, std::string message) {
   return RpcError{code, std::move(message)};
 }
 
-// Compares secrets in time that depends on their lengths only, not on where they differ.
-bool sameSecret(std::string_view expected, std::string_view given) {
-  if (expected.size() != given.size()) return false;
-  unsigned char difference = 0;
-  for (size_t i = 0; i < expected.size(); ++i)
-    difference |= static_cast<unsigned char>(expected[i] ^ given[i]);
-  return difference == 0;
-}
-
 // The request id the pipeline gave a call that needs an answer.
 RequestId requestOf(const manager::Input& input) {
   return std::visit(Overloaded{
@@ -55,6 +46,8 @@ class DispatcherImpl final : public schema::Dispatcher::Server {
   kj::Promise<void> session(SessionContext context) override {
     return server_.openSession(connection_, context);
   }
+
+  kj::Promise<void> join(JoinContext context) override { return server_.join(context); }
 
  private:
   ManagerServer& server_;
@@ -126,8 +119,16 @@ StoreResult<kj::Own<ManagerServer>> ManagerServer::open(kj::Timer& timer,
   ManagerStore reader(*db);
   auto snapshot = reader.restore();
   if (!snapshot.ok()) return StoreResult<kj::Own<ManagerServer>>::failure(snapshot.error());
-  return StoreResult<kj::Own<ManagerServer>>::success(kj::heap<ManagerServer>(
-      Private{}, timer, kj::mv(options), kj::mv(owned), *db, kj::mv(snapshot.value())));
+  auto auth = ClusterAuth::load(*db);
+  if (!auth.ok()) return StoreResult<kj::Own<ManagerServer>>::failure(auth.error());
+  if (!auth.value().created() && options.createCluster.has_value()) {
+    if (auto error = auth.value().create(*options.createCluster)) {
+      return StoreResult<kj::Own<ManagerServer>>::failure(*error);
+    }
+  }
+  return StoreResult<kj::Own<ManagerServer>>::success(
+      kj::heap<ManagerServer>(Private{}, timer, kj::mv(options), kj::mv(owned), *db,
+                              kj::mv(snapshot.value()), kj::mv(auth.value())));
 }
 
 namespace {
@@ -142,11 +143,13 @@ manager::ManagerConfig coreConfig(const ManagerServerOptions& options) {
 
 ManagerServer::ManagerServer(Private, kj::Timer& timer, ManagerServerOptions options,
                              kj::Own<LevelDbStore> owned, LevelDbStore& db,
-                             manager::StoreSnapshot snapshot)
+                             manager::StoreSnapshot snapshot, ClusterAuth auth)
     : timer_(timer),
       options_(kj::mv(options)),
       ownedDb_(kj::mv(owned)),
       store_(db),
+      auth_(kj::mv(auth)),
+      managers_(options_.managers),
       core_(coreConfig(options_)),
       stopped_(nullptr),
       tasks_(*this) {
@@ -156,6 +159,7 @@ ManagerServer::ManagerServer(Private, kj::Timer& timer, ManagerServerOptions opt
   KJ_LOG(INFO, "manager starting", options_.seed, db.directory(), snapshot.nodes.size(),
          snapshot.services.size(), snapshot.tasks.size());
   step(manager::Start{kj::mv(snapshot)});
+  refreshManagers();
 }
 
 ManagerServer::~ManagerServer() noexcept(false) {
@@ -470,7 +474,9 @@ std::optional<RpcError> ManagerServer::authenticate(
   NodeId claimed{std::string(id.cStr(), id.size())};
   auto known = options_.credentials.find(claimed);
   std::string_view given(reinterpret_cast<const char*>(secret.begin()), secret.size());
-  if (known == options_.credentials.end() || !sameSecret(known->second, given)) {
+  bool valid = known != options_.credentials.end() ? sameSecret(known->second, given)
+                                                   : auth_.authenticate(claimed, given);
+  if (!valid) {
     return rpcError(ErrorCode::UNAUTHENTICATED,
                     "session refused: the credential of node \"" + printableKey(claimed.value) +
                         "\" is not valid (check the node's id and secret)");
@@ -491,6 +497,115 @@ void refuseSession(SessionCallContext& context, const RpcError& error) {
   encode(context.getResults().initResult(), shell::SessionReply{{}, {}, error});
 }
 }  // namespace
+
+// --- Joining and the managers list ------------------------------------------------------------
+
+kj::Promise<void> ManagerServer::join(JoinCallContext context) {
+  auto params = context.getParams();
+  auto result = context.getResults().initResult();
+  auto refuse = [&](ErrorCode code, const std::string& why) {
+    encode(result.initError(), rpcError(code, why));
+    return kj::Promise<void>(kj::READY_NOW);
+  };
+  if (failure_.has_value()) return refuse(ErrorCode::UNAVAILABLE, "the manager stopped");
+  if (!auth_.created()) {
+    return refuse(ErrorCode::UNAVAILABLE, "this manager has no cluster identity to join");
+  }
+  capnp::Text::Reader token = params.getToken();
+  capnp::Text::Reader hostname = params.getHostname();
+  capnp::Text::Reader address = params.getAdvertiseAddress();
+  if (token.size() > 256 || hostname.size() > limits::HOSTNAME_LENGTH_MAX ||
+      address.size() > limits::ADDRESS_LENGTH_MAX) {
+    return refuse(ErrorCode::INVALID_ARGUMENT,
+                  "join refused: the token, hostname or advertised address is too long");
+  }
+  auto outcome = auth_.join(std::string_view(token.cStr(), token.size()),
+                            std::string(hostname.cStr(), hostname.size()),
+                            std::string(address.cStr(), address.size()));
+  if (auto* why = std::get_if<std::string>(&outcome)) {
+    KJ_LOG(WARNING, "join refused", printableKey(std::string(hostname.cStr())), *why);
+    return refuse(ErrorCode::UNAUTHENTICATED, "join refused: " + *why);
+  }
+  if (auto* error = std::get_if<StoreError>(&outcome)) {
+    fail(error->message);
+    return refuse(ErrorCode::UNAVAILABLE, "join refused: the manager's store failed");
+  }
+  const JoinGrant& grant = std::get<JoinGrant>(outcome);
+  KJ_LOG(INFO, "node joined", grant.node.value, std::string(hostname.cStr()),
+         grant.role == NodeRole::MANAGER ? "manager" : "worker");
+  // A node joined with the manager token is named a manager before it registers, so that it
+  // registers as one (manager::ManagersChanged).
+  if (grant.role == NodeRole::MANAGER) refreshManagers();
+  auto joined = result.initJoined();
+  joined.setNodeId(grant.node.value);
+  joined.setSecret(
+      kj::arrayPtr(reinterpret_cast<const kj::byte*>(grant.secret.data()), grant.secret.size()));
+  joined.setClusterId(auth_.id());
+  joined.setRole(grant.role == NodeRole::MANAGER ? schema::NodeRole::MANAGER
+                                                 : schema::NodeRole::WORKER);
+  auto peers = joined.initManagers(static_cast<unsigned int>(managers_.size()));
+  for (unsigned int i = 0; i < managers_.size(); ++i)
+    encode(peers[i], managers_[i]);
+  return kj::READY_NOW;
+}
+
+void ManagerServer::refreshManagers() {
+  if (failure_.has_value() || destroying_) return;
+  std::vector<Peer> list = options_.managers;
+  auto listed = [&](const NodeId& id) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const Peer& peer) { return peer.nodeId == id; });
+  };
+  const auto& nodes = state().cluster.nodes;
+  for (const auto& [id, entry] : auth_.nodes()) {
+    if (entry.advertiseAddress.empty() || listed(id)) continue;
+    auto node = nodes.find(id);
+    bool manager = node == nodes.end() ? entry.joinedAs == NodeRole::MANAGER
+                                       : node->second.role == NodeRole::MANAGER;
+    if (manager && list.size() < limits::MANAGERS_MAX)
+      list.push_back(Peer{id, entry.advertiseAddress});
+  }
+  if (list == managers_) return;
+  managers_ = list;
+  KJ_LOG(INFO, "managers changed", managers_.size());
+  stepSoon(manager::ManagersChanged{std::move(list)});
+}
+
+void ManagerServer::afterControl(const manager::ControlOperation& operation,
+                                 const manager::ControlAnswer& answer) {
+  if (answer.error.has_value()) return;
+  if (const auto* removed = std::get_if<manager::RemoveNode>(&operation)) {
+    if (auto error = auth_.revoke(removed->node)) return fail(error->message);
+  }
+  if (std::holds_alternative<manager::PromoteNode>(operation) ||
+      std::holds_alternative<manager::DemoteNode>(operation) ||
+      std::holds_alternative<manager::RemoveNode>(operation)) {
+    refreshManagers();
+  }
+}
+
+ClusterSummary ManagerServer::cluster() const {
+  ClusterSummary summary;
+  if (!auth_.created()) return summary;
+  summary.id = auth_.id();
+  if (!options_.managers.empty()) summary.leader = options_.managers.front().nodeId;
+  summary.managers = managers_;
+  summary.workerToken = formatJoinToken(auth_.token(NodeRole::WORKER));
+  summary.managerToken = formatJoinToken(auth_.token(NodeRole::MANAGER));
+  return summary;
+}
+
+std::optional<ClusterSummary> ManagerServer::rotateToken(NodeRole role) {
+  if (failure_.has_value() || !auth_.created()) return std::nullopt;
+  if (auto error = auth_.rotate(role)) {
+    fail(error->message);
+    return std::nullopt;
+  }
+  KJ_LOG(INFO, "join token rotated", role == NodeRole::MANAGER ? "manager" : "worker");
+  return cluster();
+}
+
+// --- Sessions -----------------------------------------------------------------------------------
 
 kj::Promise<void> ManagerServer::openSession(shell::ConnectionId id, SessionCallContext context) {
   AgentConnection* connection = find(id);

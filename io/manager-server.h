@@ -41,6 +41,7 @@
 #include "core/manager/manager.h"
 #include "core/shell/manager-pipeline.h"
 #include "dispatcher.capnp.h"
+#include "io/cluster-auth.h"
 #include "io/leveldb-store.h"
 #include "io/manager-store.h"
 
@@ -73,6 +74,17 @@ using HeartbeatCallContext =
 using StatusesCallContext =
     capnp::CallContext<schema::Session::UpdateTaskStatusParams, schema::StatusesResult>;
 using ApplyCallContext = capnp::CallContext<schema::Control::ApplyParams, schema::ControlResult>;
+using JoinCallContext =
+    capnp::CallContext<schema::Dispatcher::JoinParams, schema::Dispatcher::JoinResults>;
+
+// What Control.inspectCluster answers (schemas/control.capnp, ClusterInfo).
+struct ClusterSummary {
+  std::string id;
+  NodeId leader;
+  std::vector<Peer> managers;
+  std::string workerToken;
+  std::string managerToken;
+};
 
 // The credentials table: each node's secret. A node absent from it cannot open a session.
 using NodeCredentials = std::map<NodeId, std::string>;
@@ -94,9 +106,16 @@ struct ManagerServerOptions {
   // draws it from the OS).
   Duration heartbeatPeriod = limits::MANAGER_HEARTBEAT_PERIOD;
   uint64_t seed = 0;
-  // The managers every session message names: this manager's advertised address first.
+  // The managers every session message names: this manager (the leader) and its advertised
+  // address first. The server adds every other node whose role is MANAGER, at the address it
+  // gave when it joined (ManagersChanged).
   std::vector<Peer> managers;
+  // Credentials accepted besides the cluster's own (tests; production leaves it empty).
   NodeCredentials credentials;
+  // The cluster's identity is kept in the store (io/cluster-auth.h). When the store holds none
+  // and this is set, the cluster is created with it as its first node (swarmd's init); when
+  // neither, the server refuses joins and accepts only `credentials`.
+  std::optional<NodeAuthEntry> createCluster;
   // PUSHES_IN_FLIGHT_MAX; tests lower it.
   size_t pushesInFlightMax = PUSHES_IN_FLIGHT_MAX;
   // Called after every step of the core with its input, its effects and the state it left (tests
@@ -116,7 +135,8 @@ class ManagerServer final : private kj::TaskSet::ErrorHandler {
   static StoreResult<kj::Own<ManagerServer>> open(kj::Timer& timer, ManagerServerOptions options);
 
   ManagerServer(Private, kj::Timer& timer, ManagerServerOptions options,
-                kj::Own<LevelDbStore> owned, LevelDbStore& db, manager::StoreSnapshot snapshot);
+                kj::Own<LevelDbStore> owned, LevelDbStore& db, manager::StoreSnapshot snapshot,
+                ClusterAuth auth);
   ~ManagerServer() noexcept(false);
   KJ_DISALLOW_COPY(ManagerServer);
 
@@ -140,6 +160,10 @@ class ManagerServer final : private kj::TaskSet::ErrorHandler {
   const shell::ManagerPipeline& pipeline() const { return pipeline_; }
   // Agent connections currently served.
   size_t connectionCount() const { return connections_.size(); }
+  // The cluster's id, leader, managers and join tokens (empty id: no cluster identity).
+  ClusterSummary cluster() const;
+  // The managers every session message names now, the leader first.
+  const std::vector<Peer>& managers() const { return managers_; }
 
   // --- For the capability servers (manager-server.c++) ---
   struct AgentConnection;
@@ -153,6 +177,9 @@ class ManagerServer final : private kj::TaskSet::ErrorHandler {
                            const SessionId& session);
   void sessionDropped(shell::ConnectionId connection, const NodeId& node, uint64_t serial);
   kj::Promise<void> applyControl(ApplyCallContext context);
+  kj::Promise<void> join(JoinCallContext context);
+  // Draws a new join token secret for `role`; nullopt when the store refused (the server stops).
+  std::optional<ClusterSummary> rotateToken(NodeRole role);
   void connectionLost(shell::ConnectionId connection, const std::string& why);
   void controlConnectionLost(uint64_t connection);
 
@@ -186,11 +213,21 @@ class ManagerServer final : private kj::TaskSet::ErrorHandler {
                                        schema::Dispatcher::SessionParams::Reader params,
                                        NodeId& node) const;
   kj::Promise<void> acceptLoop(kj::ConnectionReceiver& receiver, bool control);
+  // Recomputes the managers list (options' managers, then every other MANAGER node with the
+  // address it joined with, and nodes joined with the manager token not yet registered) and
+  // steps ManagersChanged when it changed.
+  void refreshManagers();
+  // After a control operation was answered: a removed node's credential is revoked, and a role
+  // change reaches the managers list.
+  void afterControl(const manager::ControlOperation& operation,
+                    const manager::ControlAnswer& answer);
 
   kj::Timer& timer_;
   ManagerServerOptions options_;
   kj::Own<LevelDbStore> ownedDb_;
   ManagerStore store_;
+  ClusterAuth auth_;
+  std::vector<Peer> managers_;
   manager::Manager core_;
   shell::ManagerPipeline pipeline_;
   std::optional<std::string> failure_;

@@ -6,19 +6,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "io/leveldb-slice.h"
 #include "io/record-codec.h"
 
 namespace swarmlet::io {
 namespace {
-
-leveldb::Slice sliceOf(std::string_view bytes) {
-  return leveldb::Slice(bytes.data(), bytes.size());
-}
-
-leveldb::Slice sliceOf(const kj::Array<capnp::word>& words) {
-  auto chars = words.asChars();
-  return leveldb::Slice(chars.begin(), chars.size());
-}
 
 constexpr manager::RecordKind ALL_KINDS[] = {
     manager::RecordKind::NODE, manager::RecordKind::SERVICE, manager::RecordKind::TASK,

@@ -57,3 +57,24 @@ struct Record {
     config @4 :Types.Config;
   }
 }
+
+# --- the manager's cluster identity (io/cluster-auth.h), under v1/cluster/ -------------------
+
+# The cluster itself (key v1/cluster/meta): its id, the digest every join token carries, and the
+# secrets of the worker's and the manager's join tokens.
+struct ClusterMeta {
+  id @0 :Text;
+  digest @1 :Text;
+  workerSecret @2 :Text;
+  managerSecret @3 :Text;
+}
+
+# One node's credential (key v1/cluster/node/<node id>), drawn when it joined, and where it said
+# it serves agents once it is a manager.
+struct NodeAuth {
+  nodeId @0 :Text;
+  secret @1 :Data;
+  hostname @2 :Text;
+  advertiseAddress @3 :Text;
+  joinedAs @4 :Types.NodeRole;    # what its join token granted
+}

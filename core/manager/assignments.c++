@@ -209,6 +209,20 @@ void Manager::sendNodeUpdates() {
   nodeInfoChanged_.clear();
 }
 
+void Manager::handleManagersChanged(const ManagersChanged& changed) {
+  if (changed.managers == config_.managers) return;
+  config_.managers = changed.managers;
+  for (const auto& [id, registered] : state_.registry) {
+    if (!registered.stream.open) continue;
+    effects_.add(SendSessionMessage{id, registered.sessionId, sessionMessage(id)});
+  }
+}
+
+bool Manager::namedManager(const NodeId& id) const {
+  return std::any_of(config_.managers.begin(), config_.managers.end(),
+                     [&](const Peer& peer) { return peer.nodeId == id; });
+}
+
 SessionMessage Manager::sessionMessage(const NodeId& id) const {
   SessionMessage message;
   for (const Peer& peer : config_.managers) {

@@ -223,8 +223,13 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
       continue;
     }
     auto it = state_.cluster.nodes.find(registration.node);
-    // A verified identity the store does not know yet joins the cluster as an active worker.
+    // A verified identity the store does not know yet joins the cluster as an active worker, or
+    // as a manager when the managers list names it (ManagersChanged).
     NodeRecord node = it == state_.cluster.nodes.end() ? NodeRecord{} : it->second;
+    if (it == state_.cluster.nodes.end() && namedManager(registration.node)) {
+      node.role = NodeRole::MANAGER;
+      node.desiredRole = NodeRole::MANAGER;
+    }
     node.id = registration.node;
     node.description = registration.description;
     node.status = NodeStatus::READY;

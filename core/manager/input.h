@@ -155,7 +155,19 @@ struct Control {
   bool operator==(const Control&) const = default;
 };
 
+// The managers every session message names changed (a node was promoted or demoted, or a
+// manager moved): the shell, which knows where each manager serves, gives the whole new list,
+// this manager first. Every open session gets a session message carrying it; nothing is
+// persisted (the list is the shell's to keep). A node that registers for the first time while
+// named in the list joins as a manager (the cluster's first node, a node joined with the manager
+// token).
+struct ManagersChanged {
+  std::vector<Peer> managers;
+
+  bool operator==(const ManagersChanged&) const = default;
+};
+
 using Input = std::variant<Start, Tick, SessionRequested, HeartbeatReceived, StatusesReceived,
-                           ResyncRequested, SessionClosed, Control>;
+                           ResyncRequested, SessionClosed, Control, ManagersChanged>;
 
 }  // namespace swarmlet::manager

@@ -59,6 +59,7 @@ void Manager::step(Instant now, const Input& input) {
                  [&](const ResyncRequested& e) { handleResync(e); },
                  [&](const SessionClosed& e) { handleSessionClosed(e); },
                  [&](const Control& e) { handleControl(e); },
+                 [&](const ManagersChanged& e) { handleManagersChanged(e); },
              },
              input);
   finishStep();

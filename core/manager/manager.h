@@ -91,6 +91,8 @@ class Manager {
   void handleStatuses(const StatusesReceived& statuses);
   void handleResync(const ResyncRequested& resync);
   void handleSessionClosed(const SessionClosed& closed);
+  void handleManagersChanged(const ManagersChanged& changed);
+  bool namedManager(const NodeId& id) const;
   std::optional<RpcError> checkSession(const NodeId& node, const SessionId& sessionId) const;
   std::optional<RpcError> checkRateLimit(const NodeId& node);
   void queueForFlush();

@@ -11,6 +11,7 @@
 #include <leveldb/helpers/memenv.h>
 #include <stdlib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "io/codec.h"
+#include "io/manager-forwarder.h"
 #include "sim/manager-checker.h"
 
 namespace swarmlet::io {
@@ -199,6 +201,8 @@ class ManagerServerTest : public testing::Test {
     options.seed = 42;
     options.managers = {Peer{NodeId{"manager-1"}, "127.0.0.1:4242"}};
     options.credentials = testCredentials();
+    options.createCluster = NodeAuthEntry{NodeId{"manager-1"}, "leader-secret", "manager-1.example",
+                                          "127.0.0.1:4242", NodeRole::MANAGER};
     auto opened = ManagerServer::open(timer, kj::mv(options));
     KJ_REQUIRE(opened.ok(), opened.error().message);
     server = kj::mv(opened.value());
@@ -305,6 +309,33 @@ class ManagerServerTest : public testing::Test {
     auto decoded = decodeControlResult(response);
     KJ_REQUIRE(decoded.ok(), decoded.error);
     return *decoded.value;
+  }
+
+  // Dispatcher.join with `token`: the grant, or the refusal.
+  std::variant<JoinGrant, RpcError> join(TestAgent& agent, const std::string& token,
+                                         const std::string& address = "") {
+    auto request = agent.dispatcher.joinRequest();
+    request.setToken(token);
+    request.setHostname("joiner.example");
+    request.setAdvertiseAddress(address);
+    auto response = settle<capnp::Response<schema::Dispatcher::JoinResults>>(request.send());
+    auto result = response.getResult();
+    if (result.isError()) {
+      auto error = decodeRpcError(result.getError());
+      KJ_REQUIRE(error.ok(), error.error);
+      return *error.value;
+    }
+    auto joined = result.getJoined();
+    auto secret = joined.getSecret();
+    return JoinGrant{
+        NodeId{joined.getNodeId()},
+        std::string(reinterpret_cast<const char*>(secret.begin()), secret.size()),
+        joined.getRole() == schema::NodeRole::MANAGER ? NodeRole::MANAGER : NodeRole::WORKER};
+  }
+
+  capnp::Response<schema::ClusterInfo> inspectCluster(TestControl& control) {
+    return settle<capnp::Response<schema::ClusterInfo>>(
+        control.control.inspectClusterRequest().send());
   }
 
   std::vector<Task> listTasks(TestControl& control, const TaskFilter& filter) {
@@ -647,6 +678,108 @@ TEST_F(ManagerServerTest, RestartOnTheSameStoreRestoresTheCluster) {
   EXPECT_EQ(listTasks(again, TaskFilter{{}, NodeId{"node-1"}}).size(), 2u);
 }
 
+TEST_F(ManagerServerTest, AWorkerTokenJoinGivesACredentialThatOpensASessionAndNothingElse) {
+  TestControl& control = connectControl();
+  auto cluster = inspectCluster(control);
+  EXPECT_EQ(std::string(cluster.getLeaderNodeId()), "manager-1");
+  std::string workerToken = cluster.getWorkerToken();
+  ASSERT_EQ(workerToken.substr(0, 9), "SWMTKN-1-");
+  EXPECT_NE(workerToken, std::string(cluster.getManagerToken()));
+
+  TestAgent& joiner = connect();
+  auto joined = join(joiner, workerToken);
+  ASSERT_TRUE(std::holds_alternative<JoinGrant>(joined)) << std::get<RpcError>(joined).message;
+  JoinGrant grant = std::get<JoinGrant>(joined);
+  EXPECT_EQ(grant.role, NodeRole::WORKER);
+  TestAgent& agent = connect();
+  ASSERT_FALSE(open(agent, grant.node.value, grant.secret).error.has_value());
+  EXPECT_EQ(server->state().cluster.nodes.at(grant.node).role, NodeRole::WORKER);
+  // The credential is the node's own: another secret for its id is refused.
+  TestAgent& impostor = connect();
+  shell::SessionReply refused = open(impostor, grant.node.value, "guessed");
+  ASSERT_TRUE(refused.error.has_value());
+  EXPECT_EQ(refused.error->code, ErrorCode::UNAUTHENTICATED);
+
+  // A token of the right shape with a wrong secret, and garbage, are refused as data.
+  std::string wrong = workerToken.substr(0, workerToken.size() - 25) + std::string(25, '0');
+  auto refusedJoin = join(connect(), wrong);
+  ASSERT_TRUE(std::holds_alternative<RpcError>(refusedJoin));
+  EXPECT_EQ(std::get<RpcError>(refusedJoin).code, ErrorCode::UNAUTHENTICATED);
+  EXPECT_NE(std::get<RpcError>(refusedJoin).message.find("rotated"), std::string::npos);
+  auto garbage = join(connect(), "hello");
+  ASSERT_TRUE(std::holds_alternative<RpcError>(garbage));
+  EXPECT_EQ(std::get<RpcError>(garbage).code, ErrorCode::UNAUTHENTICATED);
+}
+
+TEST_F(ManagerServerTest, AManagerTokenJoinMakesAManagerThatEverySessionIsToldOf) {
+  // The leader's own agent registers first, as a manager: the list names it.
+  ASSERT_FALSE(open(connect(), "manager-1", "leader-secret").error.has_value());
+  EXPECT_EQ(server->state().cluster.nodes.at(NodeId{"manager-1"}).role, NodeRole::MANAGER);
+  TestAgent& worker = connect();
+  ASSERT_FALSE(open(worker, "node-1", SECRET_1).error.has_value());
+  TestControl& control = connectControl();
+  std::string managerToken = inspectCluster(control).getManagerToken();
+
+  auto joined = join(connect(), managerToken, "127.0.0.1:5001");
+  ASSERT_TRUE(std::holds_alternative<JoinGrant>(joined));
+  JoinGrant grant = std::get<JoinGrant>(joined);
+  EXPECT_EQ(grant.role, NodeRole::MANAGER);
+  std::vector<Peer> both = {Peer{NodeId{"manager-1"}, "127.0.0.1:4242"},
+                            Peer{grant.node, "127.0.0.1:5001"}};
+  ASSERT_TRUE(waitFor([&] { return server->managers() == both; }));
+  ASSERT_TRUE(waitFor([&] {
+    return !worker.pushes.messages.empty() &&
+           worker.pushes.messages.back().message.managers.size() == 2;
+  }));
+  // It registers as a manager, and demoting it takes it off the list again.
+  TestAgent& promoted = connect();
+  ASSERT_FALSE(open(promoted, grant.node.value, grant.secret).error.has_value());
+  EXPECT_EQ(server->state().cluster.nodes.at(grant.node).role, NodeRole::MANAGER);
+  auto cluster = inspectCluster(control);
+  EXPECT_EQ(cluster.getManagers().size(), 2u);
+  ASSERT_FALSE(apply(control, manager::DemoteNode{grant.node}).error.has_value());
+  ASSERT_TRUE(waitFor([&] { return server->managers().size() == 1; }));
+  ASSERT_TRUE(waitFor([&] { return worker.pushes.messages.back().message.managers.size() == 1; }));
+  // Promoting it brings it back at the address it joined with.
+  ASSERT_FALSE(apply(control, manager::PromoteNode{grant.node}).error.has_value());
+  ASSERT_TRUE(waitFor([&] { return server->managers() == both; }));
+}
+
+TEST_F(ManagerServerTest, ARotatedTokenIsRefusedAndARemovedNodesCredentialIsRevoked) {
+  TestControl& control = connectControl();
+  std::string oldToken = inspectCluster(control).getWorkerToken();
+  auto joined = join(connect(), oldToken);
+  ASSERT_TRUE(std::holds_alternative<JoinGrant>(joined));
+  JoinGrant grant = std::get<JoinGrant>(joined);
+
+  auto rotate = control.control.rotateTokenRequest();
+  rotate.setRole(schema::NodeRole::WORKER);
+  auto rotated = settle<capnp::Response<schema::ClusterInfo>>(rotate.send());
+  std::string newToken = rotated.getWorkerToken();
+  EXPECT_NE(newToken, oldToken);
+  auto refused = join(connect(), oldToken);
+  ASSERT_TRUE(std::holds_alternative<RpcError>(refused));
+  EXPECT_EQ(std::get<RpcError>(refused).code, ErrorCode::UNAUTHENTICATED);
+  EXPECT_TRUE(std::holds_alternative<JoinGrant>(join(connect(), newToken)));
+
+  // The node that joined with the old token keeps its credential until it is removed.
+  {
+    TestAgent& agent = connect();
+    ASSERT_FALSE(open(agent, grant.node.value, grant.secret).error.has_value());
+  }
+  agents.clear();
+  ASSERT_FALSE(apply(control, manager::RemoveNode{grant.node, /*force=*/true}).error.has_value());
+  shell::SessionReply after = open(connect(), grant.node.value, grant.secret);
+  ASSERT_TRUE(after.error.has_value());
+  EXPECT_EQ(after.error->code, ErrorCode::UNAUTHENTICATED);
+
+  // Tokens and credentials survive a restart.
+  restart();
+  TestControl& again = connectControl();
+  EXPECT_EQ(std::string(inspectCluster(again).getWorkerToken()), newToken);
+  EXPECT_TRUE(open(connect(), grant.node.value, grant.secret).error.has_value());
+}
+
 // --- Real loopback TCP, a real Unix socket and a real LevelDB directory ----------------------
 
 class ManagerServerTcpTest : public testing::Test {
@@ -822,6 +955,87 @@ TEST_F(ManagerServerTcpTest, AnAgentThatStopsReadingItsPushesIsDropped) {
   EXPECT_EQ(server->connectionCount(), 0u);
   EXPECT_EQ(server->state().cluster.nodes.at(NodeId{"node-1"}).status,
             manager::NodeStatus::DISCONNECTED);
+}
+
+}  // namespace
+}  // namespace swarmlet::io
+
+namespace swarmlet::io {
+namespace {
+
+// A follower's endpoint (io/manager-forwarder.h): agents that connect to it are served by the
+// leader, each on a leader connection of its own, and a close on either side closes the other.
+TEST_F(ManagerServerTcpTest, AFollowerForwardsEachAgentConnectionToTheLeader) {
+  ManagerServerOptions options;
+  options.listenAddress = "127.0.0.1:0";
+  options.storeDirectory = directory + "/store";
+  options.heartbeatPeriod = PERIOD;
+  options.managers = {Peer{NodeId{"manager-1"}, "127.0.0.1:4242"}};
+  options.credentials = testCredentials();
+  auto opened = ManagerServer::open(io.provider->getTimer(), kj::mv(options));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  kj::Own<ManagerServer> server = kj::mv(opened.value());
+  auto& network = io.provider->getNetwork();
+  server->listen(network).wait(io.waitScope);
+  std::string leader = "127.0.0.1:" + std::to_string(server->agentPort());
+  ManagerForwarder forwarder(network, [&leader]() { return leader; });
+  forwarder.listen("127.0.0.1:0").wait(io.waitScope);
+  ASSERT_NE(forwarder.port(), 0u);
+
+  auto viaFollower = [&]() {
+    return kj::heap<TestAgent>(network.parseAddress("127.0.0.1", forwarder.port())
+                                   .wait(io.waitScope)
+                                   ->connect()
+                                   .wait(io.waitScope));
+  };
+  auto openSession = [&](TestAgent& agent, const char* node, const char* secret) {
+    auto request = agent.dispatcher.sessionRequest();
+    encode(request, shell::OpenSessionCall{{}, NodeDescription{node, "linux/amd64", 1000, 1, {}}});
+    request.setSink(agent.sink);
+    request.initCredential().setNodeId(node);
+    request.getCredential().setSecret(
+        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(secret), strlen(secret)));
+    auto response = request.send().wait(io.waitScope);
+    auto result = decodeSessionResult(response.getResult());
+    KJ_REQUIRE(result.ok(), result.error);
+    if (!result.value->error.has_value())
+      agent.session = response.getResult().getOpened().getSession();
+    return *result.value;
+  };
+  auto waitFor = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i)
+      io.provider->getTimer().afterDelay(10 * kj::MILLISECONDS).wait(io.waitScope);
+    return done();
+  };
+
+  kj::Own<TestAgent> one = viaFollower();
+  kj::Own<TestAgent> two = viaFollower();
+  ASSERT_FALSE(openSession(*one, "node-1", SECRET_1).error.has_value());
+  ASSERT_FALSE(openSession(*two, "node-2", SECRET_2).error.has_value());
+  auto beat = one->current().heartbeatRequest().send().wait(io.waitScope);
+  auto period = decodeHeartbeatResult(beat);
+  ASSERT_TRUE(period.ok()) << period.error;
+  EXPECT_FALSE(period.value->error.has_value());
+  EXPECT_EQ(server->connectionCount(), 2u);
+  EXPECT_EQ(forwarder.active(), 2u);
+  EXPECT_EQ(server->state().cluster.nodes.at(NodeId{"node-2"}).status, manager::NodeStatus::READY);
+
+  // The agent hangs up: the leader sees its connection close and the session with it.
+  two = nullptr;
+  ASSERT_TRUE(waitFor([&] {
+    return server->connectionCount() == 1 && forwarder.active() == 1 &&
+           server->state().cluster.nodes.at(NodeId{"node-2"}).status != manager::NodeStatus::READY;
+  })) << server->connectionCount()
+      << " leader connections, " << forwarder.active() << " forwarded";
+
+  // The leader goes away: the forwarded agent is hung up on, and a new one finds nobody.
+  server = nullptr;
+  ASSERT_TRUE(waitFor([&] { return forwarder.active() == 0; }));
+  kj::Own<TestAgent> late = viaFollower();
+  auto refused = late->dispatcher.sessionRequest().send().then(
+      [](auto&&) { return false; }, [](kj::Exception&&) { return true; });
+  EXPECT_TRUE(refused.wait(io.waitScope));
+  EXPECT_EQ(forwarder.forwarded(), 3u);
 }
 
 }  // namespace

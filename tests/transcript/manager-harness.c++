@@ -69,6 +69,15 @@ std::vector<std::string> ManagerHarness::handle(const Stanza& stanza) {
   if (d == "resync") return step(ResyncRequested{node(args), sessionOf(node(args), args)}, false);
   // close NODE [session=S]: the agent's session stream ended.
   if (d == "close") return step(SessionClosed{node(args), sessionOf(node(args), args)}, false);
+  // managers-changed managers=(m1@addr,...): the shell's list of managers changed; a restart keeps
+  // the new one.
+  if (d == "managers-changed") {
+    ManagersChanged changed;
+    for (const auto& item : args.list("managers"))
+      changed.managers.push_back(parsePeer(item));
+    config_.managers = changed.managers;
+    return step(changed, false);
+  }
   if (d == "advance") return handleAdvance(args);
   if (d == "create-service") return handleCreateService(args);
   if (d == "update-service") return handleUpdateService(args);
