@@ -266,6 +266,14 @@ kj::Promise<void> ManagerServer::applyControl(ApplyCallContext context) {
     return refuse(manager::ControlErrorCode::FAILED_PRECONDITION,
                   "the manager is busy: too many control operations in flight, retry later");
   }
+  if (const auto* demote = std::get_if<manager::DemoteNode>(&*operation.value)) {
+    if (!options_.managers.empty() && demote->node == options_.managers.front().nodeId) {
+      return refuse(manager::ControlErrorCode::FAILED_PRECONDITION,
+                    "node " + demote->node.value +
+                        " is the leader: it holds the cluster's state, which is not replicated to "
+                        "other managers yet, so it cannot be demoted");
+    }
+  }
   manager::ControlOperation applied = *operation.value;
   manager::Input input = pipeline_.control(std::move(*operation.value));
   auto paf = kj::newPromiseAndFulfiller<manager::ControlAnswer>();
