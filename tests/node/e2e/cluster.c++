@@ -21,6 +21,13 @@ std::string logLevel() {
   return level != nullptr ? level : "info";
 }
 
+// The cluster's heartbeat period: a killed node is DOWN after about three (E2E_HEARTBEAT_PERIOD
+// overrides it, e.g. 5s, swarmd's default).
+std::string heartbeatPeriod() {
+  const char* period = ::getenv("E2E_HEARTBEAT_PERIOD");
+  return period != nullptr ? period : HEARTBEAT_PERIOD;
+}
+
 // A number no other cluster of this or another test process uses as its sleepers' argument.
 std::string freshMarker() {
   static int counter = 0;
@@ -101,17 +108,19 @@ Daemon& Cluster::daemon(const std::string& name) {
 }
 
 Daemon& Cluster::init(const std::string& name) {
+  Daemon& daemon = startInit(name);
+  testing::AssertionResult ready = eventually(
+      "the first swarmd serves its control API and its own agent is READY",
+      [&] { return nodesWithStatus("READY") == 1; }, STARTUP_LIMIT);
+  if (!ready) throw std::runtime_error(ready.message());
+  return daemon;
+}
+
+Daemon& Cluster::startInit(const std::string& name) {
   if (!daemons_.empty()) throw std::runtime_error("init: the cluster has a first node already");
   Daemon& daemon = add(name);
   launch(daemon, {"-d", daemon.directory, "--listen-remote-api", daemon.address, "--hostname", name,
-                  "--log-level", logLevel()});
-  testing::AssertionResult serving = eventually(
-      "the first swarmd serves its control API",
-      [&] {
-        return ctl({"cluster", "inspect"}).exitCode == 0;
-      },
-      STARTUP_LIMIT);
-  if (!serving) throw std::runtime_error(serving.message());
+                  "--heartbeat-period", heartbeatPeriod(), "--log-level", logLevel()});
   return daemon;
 }
 

@@ -28,15 +28,20 @@ namespace swarmlet::e2e {
 
 using Json = nlohmann::json;
 
+// The heartbeat period every test cluster is created with: short, so that a killed node is DOWN
+// after about 6 s, yet long enough that a stall of a few seconds on a loaded machine is no
+// missed heartbeat.
+inline constexpr const char* HEARTBEAT_PERIOD = "2s";
+
 // Limits, generous for a noisy 2-core machine: a wait ends as soon as its condition holds.
 inline constexpr Milliseconds COMMAND_LIMIT{30'000};   // one swarmctl run
 inline constexpr Milliseconds STARTUP_LIMIT{30'000};   // a swarmd serving or READY
 inline constexpr Milliseconds CONVERGE_LIMIT{60'000};  // tasks RUNNING, processes counted
-// A killed node goes DOWN after 3 heartbeat periods (5 s each by default), then its tasks move.
+// A killed node goes DOWN after 3 heartbeat periods, then its tasks move.
 inline constexpr Milliseconds DOWN_LIMIT{60'000};
 inline constexpr Milliseconds EXIT_LIMIT{15'000};  // a signalled or refused swarmd exiting
 // How long "exactly N processes" must keep holding once reached.
-inline constexpr Milliseconds STEADY_PERIOD{3'000};
+inline constexpr Milliseconds STEADY_PERIOD{2'000};
 
 // One swarmd: its state directory, addresses and current process (pid 0 when not running).
 struct Daemon {
@@ -58,8 +63,11 @@ class Cluster {
   Cluster& operator=(const Cluster&) = delete;
 
   // --- swarmd ---
-  // Starts a node that creates the cluster, and waits until its control API answers.
+  // Starts a node that creates the cluster, and waits until its control API answers and its
+  // own agent is READY.
   Daemon& init(const std::string& name = "manager");
+  // Starts a node that creates the cluster; does not wait.
+  Daemon& startInit(const std::string& name = "manager");
   // Starts a node joining the first one with `token`; does not wait.
   Daemon& startJoining(const std::string& name, const std::string& token);
   // Joins `name` with the worker token and waits until `node ls` shows it READY.
