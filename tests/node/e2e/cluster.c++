@@ -49,7 +49,11 @@ Cluster::Cluster() : marker_(freshMarker()) {
 }
 
 Cluster::~Cluster() {
-  killEverything();
+  try {
+    killEverything();
+  } catch (const std::exception& error) {
+    std::cerr << "e2e: cleaning up " << directory_ << " failed: " << error.what() << "\n";
+  }
   bool keep = ::getenv("E2E_KEEP") != nullptr;
   if (keep || testing::Test::HasFailure()) {
     std::cerr << "e2e: kept " << directory_ << " (state directories and swarmd logs)\n";

@@ -42,7 +42,8 @@ pid_t spawnProcess(const std::vector<std::string>& argv, const std::string& logP
 // signal), or nullopt if it is still running.
 std::optional<int> waitForExit(pid_t pid, Milliseconds limit);
 
-// The child `pid` if it has ended: its exit status as above; nullopt while it runs.
+// The child `pid` if it has ended: its exit status as above; nullopt while it runs; -1 if it is
+// no child of this process (or was reaped before).
 std::optional<int> exitedAlready(pid_t pid);
 
 // The live (not zombie) processes whose command line is exactly `argv`.
