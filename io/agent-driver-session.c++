@@ -205,6 +205,10 @@ void AgentDriver::retire(Generation generation, bool drain) {
 void AgentDriver::arrive(Generation connection, shell::ManagerMessage&& message) {
   if (exit_.has_value()) return;
   deliver(pipeline_.arrive(connection, kj::mv(message)));
+  while (auto held = pipeline_.released()) {
+    if (exit_.has_value()) return;
+    deliver(kj::mv(held));
+  }
 }
 
 void AgentDriver::lost(Generation connection, const std::string& why) {

@@ -210,10 +210,16 @@ void World::onArriveAtAgent(const ArriveAtAgent& arrival) {
   AgentHost& agent = agents_[arrival.agent];
   if (!agent.alive || agent.gone || arrival.incarnation != agent.incarnation) return;
   if (!agent.connection.has_value() || agent.connection->generation != arrival.generation) return;
-  Connection& connection = *agent.connection;
   std::optional<agent::Input> input =
       agent.shell.arrive(arrival.generation, ToAgentMessage(arrival.message));
-  if (!input.has_value()) return;
+  // Then whatever pushes an opened session releases (held while its open was unanswered).
+  for (; input.has_value(); input = agent.shell.released()) {
+    if (!agent.alive || !agent.connection.has_value()) return;
+    deliverToAgent(agent, *agent.connection, *input);
+  }
+}
+
+void World::deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input) {
   Instant now = queue_.now();
   std::visit(
       [&](const auto& in) {
@@ -234,8 +240,8 @@ void World::onArriveAtAgent(const ArriveAtAgent& arrival) {
           result_.stats.assignmentsSent++;
         }
       },
-      *input);
-  stepAgent(agent, *input);
+      input);
+  stepAgent(agent, input);
 }
 
 void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& operation) {

@@ -197,6 +197,7 @@ class World {
   void executeAgentOp(AgentHost& agent, shell::AgentPortOp& op);
   void sendToManager(AgentHost& agent, ToManagerMessage message);
   void onArriveAtAgent(const ArriveAtAgent& arrival);
+  void deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input);
   void onExecutorFinished(const ExecutorFinished& finished);
   void startOperation(AgentHost& agent, const agent::ExecutorOperation& operation);
   void crashAgent(AgentHost& agent);

@@ -43,7 +43,7 @@ void AgentPipeline::learn(const agent::Effect& effect) {
   if (const auto* open = std::get_if<agent::OpenSession>(&effect)) {
     KJ_REQUIRE(!live_.has_value() || live_->generation < open->generation,
                "OpenSession for an old generation", open->generation);
-    live_ = Session{open->generation, {}, true, false, {}};
+    live_ = Session{open->generation, {}, true, false, {}, {}, {}};
   } else if (const auto* close = std::get_if<agent::CloseSession>(&effect)) {
     if (live_.has_value() && live_->generation == close->generation) live_.reset();
   } else if (std::holds_alternative<agent::AgentStopped>(effect)) {
@@ -124,6 +124,8 @@ std::optional<agent::Input> AgentPipeline::arrive(Generation connection, Manager
               return agent::SessionFailed{connection, std::move(*m.error)};
             }
             session.sessionId = m.sessionId;
+            session.releasedPushes = std::move(session.early);
+            session.early.clear();
             return agent::SessionOpened{connection, std::move(m.sessionId), std::move(m.message)};
           },
           [&](HeartbeatReply&& m) -> std::optional<agent::Input> {
@@ -144,20 +146,38 @@ std::optional<agent::Input> AgentPipeline::arrive(Generation connection, Manager
             return agent::StatusesAcked{connection, m.batch};
           },
           [&](SessionPush&& m) -> std::optional<agent::Input> {
-            if (session.opening || session.sessionId != m.sessionId) return std::nullopt;
+            if (session.opening) return hold(session, std::move(m));
+            if (session.sessionId != m.sessionId) return std::nullopt;
             return agent::SessionMessageReceived{connection, std::move(m.message)};
           },
           [&](AssignmentsPush&& m) -> std::optional<agent::Input> {
-            if (session.opening || session.sessionId != m.sessionId) return std::nullopt;
+            if (session.opening) return hold(session, std::move(m));
+            if (session.sessionId != m.sessionId) return std::nullopt;
             return agent::AssignmentsReceived{connection, std::move(m.message)};
           },
           [&](SessionEnd&& m) -> std::optional<agent::Input> {
+            // An empty id ends the open itself; an id names a session the answer has yet to.
+            if (session.opening && !m.sessionId.empty()) return hold(session, std::move(m));
             if (session.sessionId != m.sessionId) return std::nullopt;
             live_.reset();
             return agent::SessionFailed{connection, std::move(m.error)};
           },
       },
       std::move(message));
+}
+
+std::optional<agent::Input> AgentPipeline::hold(Session& session, ManagerMessage&& message) {
+  if (session.early.size() < EARLY_PUSHES_MAX) session.early.push_back(std::move(message));
+  return std::nullopt;
+}
+
+std::optional<agent::Input> AgentPipeline::released() {
+  while (live_.has_value() && !live_->opening && !live_->releasedPushes.empty()) {
+    ManagerMessage message = std::move(live_->releasedPushes.front());
+    live_->releasedPushes.pop_front();
+    if (auto input = arrive(live_->generation, std::move(message))) return input;
+  }
+  return std::nullopt;
 }
 
 std::optional<agent::Input> AgentPipeline::connectionLost(Generation connection,

@@ -104,8 +104,14 @@ class AgentPipeline {
 
   // A message arrived on `connection`. Returns the core input it completes, or nothing when it
   // is stale (a connection the core has closed), unexpected (no such call outstanding) or for
-  // another session.
+  // another session. A push that arrives while its connection's open is still unanswered is
+  // held (a transport may deliver a call's answer after the calls the other side made next, as
+  // Cap'n Proto does): once the answer names the session, released() gives the held pushes of
+  // that session, in order; an answer that fails drops them.
   std::optional<agent::Input> arrive(Generation connection, ManagerMessage&& message);
+  // The next held push the session just opened releases, as its core input; nothing when none
+  // is left. Call it until it returns nothing after every arrive().
+  std::optional<agent::Input> released();
 
   // The transport noticed `connection` is gone (reset, refused, the peer went away). Returns a
   // SessionFailed when the core still counts on that connection.
@@ -116,6 +122,10 @@ class AgentPipeline {
   // The session id open on the live connection (empty while opening or when none).
   SessionId liveSessionId() const;
 
+  // Pushes held for a session whose open is unanswered. More are dropped: the assignment
+  // stream's chain then shows the gap and the agent asks for a fresh COMPLETE set.
+  static constexpr size_t EARLY_PUSHES_MAX = 64;
+
  private:
   // What the pipeline knows of the core's current session generation.
   struct Session {
@@ -124,8 +134,13 @@ class AgentPipeline {
     bool opening = true;
     bool heartbeatOutstanding = false;
     std::optional<BatchId> statusBatch;
+    // Pushes that arrived before the open's answer (at most EARLY_PUSHES_MAX), and those the
+    // answer released, not yet taken by released().
+    std::deque<ManagerMessage> early;
+    std::deque<ManagerMessage> releasedPushes;
   };
 
+  std::optional<agent::Input> hold(Session& session, ManagerMessage&& message);
   void learn(const agent::Effect& effect);
   void pump();
   void sent(const agent::Effect& effect);

@@ -133,6 +133,54 @@ TEST(AgentPipeline, ACallWaitingBehindASyncIsNotYetOutstanding) {
   EXPECT_TRUE(pipeline.arrive(1, HeartbeatReply{Duration::seconds(5), std::nullopt}));
 }
 
+// Cap'n Proto sends a call's answer when its promise resolves, after calls the manager made on
+// the agent's sink in the meantime: the session's first pushes can overtake the answer that
+// names the session. They are held, and released in order once the answer names their session.
+TEST(AgentPipeline, PushesThatOvertakeTheOpensAnswerAreHeldUntilItNamesTheirSession) {
+  AgentPipeline pipeline;
+  pipeline.intake(effects({agent::OpenSession{1, Peer{{}, "m1:4242"}, {}, {}}}));
+  ASSERT_EQ(pipeline.takeOps().size(), 1u);
+  AssignmentsMessage complete{AssignmentType::COMPLETE, "", "1", {}};
+  AssignmentsMessage next{AssignmentType::INCREMENTAL, "1", "2", {}};
+  EXPECT_FALSE(pipeline.arrive(1, AssignmentsPush{SessionId{"s1"}, complete}).has_value());
+  EXPECT_FALSE(pipeline.arrive(1, AssignmentsPush{SessionId{"old"}, next}).has_value());
+  EXPECT_FALSE(pipeline.arrive(1, AssignmentsPush{SessionId{"s1"}, next}).has_value());
+  EXPECT_FALSE(pipeline.released().has_value()) << "released before the answer";
+
+  auto opened = pipeline.arrive(1, SessionReply{SessionId{"s1"}, {}, std::nullopt});
+  ASSERT_TRUE(opened.has_value() && std::holds_alternative<agent::SessionOpened>(*opened));
+  auto first = pipeline.released();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(std::get<agent::AssignmentsReceived>(*first).message, complete);
+  auto second = pipeline.released();
+  ASSERT_TRUE(second.has_value()) << "the push of another session was not skipped";
+  EXPECT_EQ(std::get<agent::AssignmentsReceived>(*second).message, next);
+  EXPECT_FALSE(pipeline.released().has_value());
+}
+
+TEST(AgentPipeline, AFailedOpenDropsWhatWasHeldAndHoldingIsBounded) {
+  AgentPipeline pipeline;
+  pipeline.intake(effects({agent::OpenSession{1, Peer{{}, "m1:4242"}, {}, {}}}));
+  ASSERT_EQ(pipeline.takeOps().size(), 1u);
+  for (size_t i = 0; i < AgentPipeline::EARLY_PUSHES_MAX + 5; ++i)
+    EXPECT_FALSE(pipeline.arrive(1, SessionPush{SessionId{"s1"}, {}}).has_value());
+  auto opened = pipeline.arrive(1, SessionReply{SessionId{"s1"}, {}, std::nullopt});
+  ASSERT_TRUE(opened.has_value());
+  size_t released = 0;
+  while (pipeline.released().has_value())
+    ++released;
+  EXPECT_EQ(released, AgentPipeline::EARLY_PUSHES_MAX);
+
+  pipeline.intake(effects({agent::CloseSession{1, agent::CloseReason::FAILURE, std::nullopt},
+                           agent::OpenSession{2, Peer{{}, "m1:4242"}, {}, {}}}));
+  pipeline.takeOps();
+  EXPECT_FALSE(pipeline.arrive(2, SessionPush{SessionId{"s2"}, {}}).has_value());
+  auto refused =
+      pipeline.arrive(2, SessionReply{{}, {}, RpcError{ErrorCode::UNAVAILABLE, "not now"}});
+  ASSERT_TRUE(refused.has_value() && std::holds_alternative<agent::SessionFailed>(*refused));
+  EXPECT_FALSE(pipeline.released().has_value());
+}
+
 TEST(AgentPipeline, PushesOnlyForTheConnectionsSession) {
   AgentPipeline pipeline = openPipeline();
   EXPECT_FALSE(pipeline.arrive(1, AssignmentsPush{SessionId{"s0"}, {}}));
