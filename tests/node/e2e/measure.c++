@@ -2,15 +2,18 @@
 // over loopback (not a test; run by hand, best on a release build):
 //   - from `swarmctl service create --replicas 100` to 100 tasks RUNNING on a one-node cluster
 //     (and to 100 task processes), each run on a fresh cluster;
-//   - from a task process killed with SIGKILL (restart delay 0) to its replacement RUNNING.
+//   - from a task process killed with SIGKILL (restart delay 0) to its replacement RUNNING;
+//   - and, once, swarmd's resident memory and CPU while idle with the 100 tasks.
 // Each three times (E2E_MEASURE_RUNS=N for more); prints the median and the maximum.
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,8 @@ namespace {
 constexpr size_t REPLICAS = 100;
 constexpr Milliseconds FAST_POLL{20};
 constexpr Milliseconds MEASURE_LIMIT{120'000};
+constexpr Milliseconds IDLE_SETTLE{3'000};
+constexpr Milliseconds IDLE_PERIOD{10'000};
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -55,8 +60,35 @@ struct Summary {
   }
 };
 
+// The resident memory of `pid` in MiB and the CPU it used over `period`, in % of one core.
+std::pair<double, double> idleCost(pid_t pid, Milliseconds period) {
+  auto cpuTicks = [pid] {
+    std::string stat = readWholeFile("/proc/" + std::to_string(pid) + "/stat");
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    long long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stoll(field);  // utime, stime
+    }
+    return ticks;
+  };
+  long long before = cpuTicks();
+  pause(period);
+  long long used = cpuTicks() - before;
+  double cpu = 100.0 * static_cast<double>(used) / static_cast<double>(::sysconf(_SC_CLK_TCK)) /
+               std::chrono::duration<double>(period).count();
+  std::istringstream status(readWholeFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  double rss = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stod(line.substr(6)) / 1024.0;
+  }
+  return {rss, cpu};
+}
+
 void measureCreate(int runs) {
   Summary toRunning, toProcesses;
+  std::string idle;
   for (int run = 0; run < runs; ++run) {
     Cluster cluster;
     cluster.init("solo");
@@ -78,9 +110,22 @@ void measureCreate(int runs) {
     toRunning.runs.push_back(running);
     toProcesses.runs.push_back(processes);
     std::cerr << "run " << run + 1 << ": " << running << " s to 100 RUNNING\n";
+    if (run == runs - 1) {
+      pause(IDLE_SETTLE);
+      auto [rss, cpu] = idleCost(cluster.manager().pid, IDLE_PERIOD);
+      double seconds = std::chrono::duration<double>(IDLE_PERIOD).count();
+      char text[200];
+      std::snprintf(text, sizeof(text),
+                    "swarmd (manager and agent) idle with 100 tasks: %.1f MiB resident, %.2f%% "
+                    "of a core over %.0f s (resolution %.2f%%)",
+                    rss, cpu, seconds,
+                    100.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds);
+      idle = text;
+    }
   }
   std::cout << toRunning.line("service create --replicas 100 -> 100 RUNNING (one node)") << "\n";
   std::cout << toProcesses.line("service create --replicas 100 -> 100 task processes") << "\n";
+  std::cout << idle << "\n";
 }
 
 void measureRestart(int runs) {
