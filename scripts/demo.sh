@@ -163,6 +163,7 @@ start worker-1 -d "$work/worker-1"
 wait_for 30 "worker-1 READY" is READY node_status worker-1
 wait_for 30 "exactly 6 task processes" is 6 count sleepers
 swarmctl node ls
+swarmctl task ls
 echo "$(running_tasks) tasks RUNNING, $(count sleepers) task processes on this machine"
 
 say "removing the service: every task process stops"
