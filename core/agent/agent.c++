@@ -106,8 +106,9 @@ void Agent::handleStart(const Start& start) {
   state_.phase = AgentPhase::RUNNING;
   state_.description = start.description;
   state_.role = start.role;
+  // A peer without an address (a list saved before such entries were skipped) is never known.
   for (const Peer& peer : start.managers) {
-    state_.remotes.observe(peer, limits::REMOTE_WEIGHT_DEFAULT);
+    if (Remotes::isDialable(peer)) state_.remotes.observe(peer, limits::REMOTE_WEIGHT_DEFAULT);
   }
   state_.nextDescribeAt = now_ + limits::NODE_DESCRIPTION_REFRESH_PERIOD;
   KJ_ASSERT(state_.backoff == Duration());
