@@ -99,8 +99,8 @@ void Agent::flushStatusesOnStop() {
 }
 
 void Agent::handleStatusesAcked(const StatusesAcked& acked) {
-  KJ_REQUIRE(acked.batch >= 1 && acked.batch <= state_.reporter.lastBatch,
-             "StatusesAcked for a batch never sent", acked.batch);
+  KJ_ASSERT(acked.batch >= 1 && acked.batch <= state_.reporter.lastBatch,
+            "checked by requireIssued");
   if (isStale(acked.generation)) return;
   auto& inFlight = state_.reporter.inFlight;
   KJ_REQUIRE(inFlight.has_value() && inFlight->batch == acked.batch,
@@ -109,8 +109,8 @@ void Agent::handleStatusesAcked(const StatusesAcked& acked) {
 }
 
 void Agent::handleStatusesFailed(const StatusesFailed& failed) {
-  KJ_REQUIRE(failed.batch >= 1 && failed.batch <= state_.reporter.lastBatch,
-             "StatusesFailed for a batch never sent", failed.batch);
+  KJ_ASSERT(failed.batch >= 1 && failed.batch <= state_.reporter.lastBatch,
+            "checked by requireIssued");
   if (isStale(failed.generation)) return;
   auto& inFlight = state_.reporter.inFlight;
   KJ_REQUIRE(inFlight.has_value() && inFlight->batch == failed.batch,

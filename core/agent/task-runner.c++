@@ -297,8 +297,8 @@ void Agent::setTaskStatus(TaskEntry& entry, const TaskStatus& next) {
 }
 
 void Agent::handleExecutorDone(const ExecutorDone& done) {
-  KJ_REQUIRE(done.operation >= 1 && done.operation <= state_.worker.lastOperation,
-             "ExecutorDone for an operation never issued", done.operation);
+  KJ_ASSERT(done.operation >= 1 && done.operation <= state_.worker.lastOperation,
+            "checked by requireIssued");
   auto it = state_.worker.tasks.find(done.task);
   if (it == state_.worker.tasks.end() || it->second.operation != done.operation) return;  // stale
   TaskEntry& entry = it->second;
