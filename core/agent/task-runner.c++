@@ -191,7 +191,7 @@ ResultEffect interpretResult(const TaskEntry& entry, const ExecutorResult& resul
       return effect;
     case ExecutorCall::UPDATE:
       // The controller refused the new spec; the task keeps running the old one and the
-      // update is offered again after a backoff (SwarmKit retries it without any delay).
+      // update is offered again after a backoff (SwarmKit logs it and never offers it again).
       effect.status = retriedStatus(current, result.message);
       effect.retry = true;
       return effect;
