@@ -283,8 +283,9 @@ void Agent::cancelOperation(TaskEntry& entry) {
   emit(CancelOperation{entry.task.id, *entry.operation});
 }
 
-// A status change: refreshed timestamp, persisted, then offered to the reporter. A status that
-// equals the current one (timestamp aside) changes nothing and is not written.
+// A status change: refreshed timestamp, persisted, then offered to the reporter while the task is
+// assigned (the manager deleted a task it no longer assigns: decision 17). A status that equals
+// the current one (timestamp aside) changes nothing and is not written.
 void Agent::setTaskStatus(TaskEntry& entry, const TaskStatus& next) {
   TaskStatus& current = entry.task.status;
   if (sameStatus(current, next)) return;
@@ -293,7 +294,7 @@ void Agent::setTaskStatus(TaskEntry& entry, const TaskStatus& next) {
   current = next;
   current.timestamp = now_;
   recordStoreOp(PutStatus{entry.task.id, current});
-  reportStatus(entry.task.id, current);
+  if (entry.assigned) reportStatus(entry.task.id, current);
 }
 
 void Agent::handleExecutorDone(const ExecutorDone& done) {

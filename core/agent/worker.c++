@@ -102,7 +102,7 @@ void Agent::recordPutTask(const Task& task) {
 
 // Records not assigned are removed by the executor and then deleted (the #2277 order applies
 // after a crash too); assigned ones resume from their stored status, which wins over whatever
-// the manager says later. The reporter starts with every stored status.
+// the manager says later. The reporter starts with every stored status of an assigned record.
 void Agent::restoreFromStore(const StoreSnapshot& store) {
   KJ_REQUIRE(store.size() <= limits::TASKS_MAX, store.size());
   WorkerState& worker = state_.worker;
@@ -119,7 +119,7 @@ void Agent::restoreFromStore(const StoreSnapshot& store) {
     entry.task.status = *record.status;
     entry.assigned = record.assigned;
     worker.tasks.emplace(id, kj::mv(entry));
-    offerStatus(state_.reporter, id, *record.status);
+    if (record.assigned) offerStatus(state_.reporter, id, *record.status);
   }
   for (const auto& [id, record] : store) {
     if (record.status.has_value()) advanceTask(id);
@@ -296,6 +296,8 @@ void Agent::unassignTask(TaskEntry& entry) {
   if (!entry.assigned) return;
   entry.assigned = false;
   recordStoreOp(SetAssigned{entry.task.id, false});
+  // Nothing more is reported for it, not even what is pending (as in SwarmKit: decision 17).
+  state_.reporter.pending.erase(entry.task.id);
   entry.failures = 0;
   clearRetry(entry);
   // A RESOLVE, SHUTDOWN or REMOVE in flight is what removal needs anyway.
