@@ -264,6 +264,9 @@ TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
     entry.assigned = true;
     recordStoreOp(SetAssigned{task.id, true});
   }
+  // Listed again: a controller that could not be made may be made now (decision 18). It is
+  // asked for when next needed; the task has ended, so that is at its removal.
+  if (entry.controller == ControllerState::FAILED) entry.controller = ControllerState::UNRESOLVED;
   // The desired state never decreases (SwarmKit refuses such an update whole).
   if (task.desiredState < entry.task.desiredState) return it;
   if (sameAssignment(task, entry.task)) return it;
