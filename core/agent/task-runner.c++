@@ -180,6 +180,13 @@ ResultEffect interpretResult(const TaskEntry& entry, const ExecutorResult& resul
       if (call == ExecutorCall::REMOVE) effect.controller = ControllerState::REMOVED;
       effect.specDelivered = call == ExecutorCall::UPDATE;
       effect.status = succeededStatus(current, call, result.exitCode);
+      // exec.Resolve: a task the node has a controller for is accepted, whatever its desired
+      // state (decision 19). A task being removed is not.
+      if (call == ExecutorCall::RESOLVE && entry.assigned && current.state < TaskState::ACCEPTED) {
+        effect.status.state = TaskState::ACCEPTED;
+        effect.status.message = "accepted";
+        effect.status.error.clear();
+      }
       return effect;
   }
   // FATAL: what can no longer be done.
