@@ -200,6 +200,11 @@ void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state,
     for (const TaskStatus& status : history)
       found = found || status == update.status;
     if (!found) fail("status sent before it was persisted: " + format(update));
+    // The manager deleted a task it no longer assigns: nothing is reported for it (decision 17).
+    auto known = state.worker.tasks.find(update.taskId);
+    if (known == state.worker.tasks.end() || !known->second.assigned) {
+      fail("status of " + update.taskId.value + " sent after it left the assignment set");
+    }
     auto [it, inserted] = lastSent_.try_emplace(update.taskId, update.status.state);
     if (!inserted && update.status.state < it->second) {
       fail("statuses of " + update.taskId.value + " sent out of order in one session");

@@ -5,10 +5,10 @@
 // doubles as the store a harness restarts an agent from. It checks that every status sent was
 // persisted first, that statuses never move backwards, that a task has at most one executor
 // operation in flight, that a record is deleted only after the executor removed the task, that
-// the agent's memory equals the store after every step (so also right after a restart), and
-// that at most one status batch is in flight, and that the assignment stream is applied only as
-// a chain (a COMPLETE, then INCREMENTALs each on the last one's resultsIn; after a gap nothing
-// until the next COMPLETE).
+// the agent's memory equals the store after every step (so also right after a restart), that
+// nothing is sent for a task no longer assigned, that at most one status batch is in flight,
+// and that the assignment stream is applied only as a chain (a COMPLETE, then INCREMENTALs
+// each on the last one's resultsIn; after a gap nothing until the next COMPLETE).
 //
 // Plain values; not thread-safe; one checker per agent, kept across the agent's restarts.
 #pragma once

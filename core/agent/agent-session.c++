@@ -8,9 +8,14 @@
 
 namespace swarmlet::agent {
 
-bool Agent::isStale(Generation generation) const {
+void Agent::requireGenerationIssued(Generation generation) const {
   KJ_REQUIRE(generation <= state_.session.generation, "completion for a session never opened",
              generation, state_.session.generation);
+}
+
+// requireIssued checked the generation before the step began; due deadlines only add more.
+bool Agent::isStale(Generation generation) const {
+  KJ_ASSERT(generation <= state_.session.generation, generation, state_.session.generation);
   return generation < state_.session.generation;
 }
 

@@ -45,6 +45,9 @@ void Agent::stepWith(Instant now, const Input& input, AssignmentsReceived* owned
   }
   // After AgentStopped nothing happens: late completions are stale by definition.
   if (state_.phase == AgentPhase::STOPPED) return;
+  // Before the due deadlines: they may issue the very id a completion names (a refresh, a
+  // retry, a new generation), and a caller bug must fail before anything changes.
+  requireIssued(input);
   handleDueDeadlines();
   std::visit(Overloaded{
                  [&](const Start&) { KJ_FAIL_REQUIRE("Start given twice"); },
@@ -68,6 +71,40 @@ void Agent::stepWith(Instant now, const Input& input, AssignmentsReceived* owned
   KJ_IF_MAYBE (deadline, nextDeadline()) {
     KJ_ASSERT(*deadline > now_, "a deadline was left unhandled");
   }
+}
+
+// A completion names a request issued in an earlier step (docs/core-contract.md). The names of
+// the checked expressions are the handlers' own, so the failure reads the same wherever the
+// check sits.
+void Agent::requireIssued(const Input& input) const {
+  std::visit(Overloaded{
+                 [&](const SessionOpened& e) { requireGenerationIssued(e.generation); },
+                 [&](const SessionFailed& e) { requireGenerationIssued(e.generation); },
+                 [&](const SessionMessageReceived& e) { requireGenerationIssued(e.generation); },
+                 [&](const HeartbeatAcked& e) { requireGenerationIssued(e.generation); },
+                 [&](const HeartbeatFailed& e) { requireGenerationIssued(e.generation); },
+                 [&](const AssignmentsReceived& e) { requireGenerationIssued(e.generation); },
+                 [&](const NodeDescribed& described) {
+                   KJ_REQUIRE(described.request <= state_.lastRequest,
+                              "NodeDescribed for a request never made", described.request);
+                 },
+                 [&](const ExecutorDone& done) {
+                   KJ_REQUIRE(done.operation >= 1 && done.operation <= state_.worker.lastOperation,
+                              "ExecutorDone for an operation never issued", done.operation);
+                 },
+                 [&](const StatusesAcked& acked) {
+                   KJ_REQUIRE(acked.batch >= 1 && acked.batch <= state_.reporter.lastBatch,
+                              "StatusesAcked for a batch never sent", acked.batch);
+                   requireGenerationIssued(acked.generation);
+                 },
+                 [&](const StatusesFailed& failed) {
+                   KJ_REQUIRE(failed.batch >= 1 && failed.batch <= state_.reporter.lastBatch,
+                              "StatusesFailed for a batch never sent", failed.batch);
+                   requireGenerationIssued(failed.generation);
+                 },
+                 [&](const auto&) {},
+             },
+             input);
 }
 
 kj::Vector<Effect> Agent::takeEffects() {
@@ -106,8 +143,9 @@ void Agent::handleStart(const Start& start) {
   state_.phase = AgentPhase::RUNNING;
   state_.description = start.description;
   state_.role = start.role;
+  // A peer without an address (a list saved before such entries were skipped) is never known.
   for (const Peer& peer : start.managers) {
-    state_.remotes.observe(peer, limits::REMOTE_WEIGHT_DEFAULT);
+    if (Remotes::isDialable(peer)) state_.remotes.observe(peer, limits::REMOTE_WEIGHT_DEFAULT);
   }
   state_.nextDescribeAt = now_ + limits::NODE_DESCRIPTION_REFRESH_PERIOD;
   KJ_ASSERT(state_.backoff == Duration());
@@ -143,8 +181,7 @@ void Agent::describeIfDue() {
 }
 
 void Agent::handleNodeDescribed(const NodeDescribed& described) {
-  KJ_REQUIRE(described.request <= state_.lastRequest, "NodeDescribed for a request never made",
-             described.request);
+  KJ_ASSERT(described.request <= state_.lastRequest, "checked by requireIssued");
   if (state_.describeOutstanding != described.request) return;  // stale
   state_.describeOutstanding.reset();
   if (!described.description.has_value()) return;  // the executor failed; keep the old one

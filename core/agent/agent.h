@@ -47,6 +47,8 @@ class Agent {
   // Lifecycle (agent.c++). `owned` is the input itself when the caller handed it over, so that
   // its tasks may be moved from; null otherwise.
   void stepWith(Instant now, const Input& input, AssignmentsReceived* owned);
+  // REQUIRES: every id the input names as a completion was issued by an earlier step.
+  void requireIssued(const Input& input) const;
   void handleStart(const Start& start);
   void handleLeave();
   void handleStop();
@@ -56,6 +58,7 @@ class Agent {
   void describeIfDue();
 
   // Sessions (agent-session.c++).
+  void requireGenerationIssued(Generation generation) const;
   bool isStale(Generation generation) const;
   void startGeneration();
   void openSession();

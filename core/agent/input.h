@@ -2,8 +2,9 @@
 //
 // Completions name the request they complete: session-scoped ones carry the session's
 // Generation, node descriptions carry their RequestId. A completion for a superseded generation
-// or request is a stale event and is ignored; a completion for one that was never issued, or one
-// the agent is not waiting for, is a caller bug and fails a KJ_REQUIRE (docs/core-contract.md).
+// or request is a stale event and is ignored; a completion for one that was never issued (by an
+// earlier step: the check precedes the step's own deadlines), or one the agent is not waiting
+// for, is a caller bug and fails a KJ_REQUIRE (docs/core-contract.md).
 #pragma once
 
 #include <variant>

@@ -21,6 +21,10 @@ double clip(double weight) {
 
 }  // namespace
 
+bool Remotes::isDialable(const Peer& peer) {
+  return !peer.address.empty();
+}
+
 int64_t Remotes::smooth(int64_t oldWeight, int64_t observation) {
   double mixed = SMOOTHING_FACTOR * clip(static_cast<double>(observation)) +
                  (1 - SMOOTHING_FACTOR) * static_cast<double>(oldWeight);
@@ -47,10 +51,13 @@ void Remotes::observeIfExists(const Peer& peer, int64_t observation) {
 
 bool Remotes::applyManagerList(const std::vector<WeightedPeer>& managers) {
   KJ_REQUIRE(managers.size() <= limits::MANAGERS_MAX, "manager list too long", managers.size());
-  if (managers.empty()) return false;
+  // An entry without an address cannot be dialled: SwarmKit skips it, and so do we. A list of
+  // nothing else is empty, and changes nothing.
   std::set<Peer> listed;
-  for (const auto& manager : managers)
-    listed.insert(manager.peer);
+  for (const auto& manager : managers) {
+    if (isDialable(manager.peer)) listed.insert(manager.peer);
+  }
+  if (listed.empty()) return false;
   bool changed = false;
   for (auto it = weights_.begin(); it != weights_.end();) {
     if (listed.count(it->first) == 0) {
@@ -61,6 +68,7 @@ bool Remotes::applyManagerList(const std::vector<WeightedPeer>& managers) {
     }
   }
   for (const auto& manager : managers) {
+    if (!isDialable(manager.peer)) continue;
     changed = changed || weights_.count(manager.peer) == 0;
     observe(manager.peer, manager.weight);
   }

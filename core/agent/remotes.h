@@ -4,7 +4,8 @@
 // ceil(0.5 * clip(observation) + 0.5 * old), an unknown peer starting from 0. Selection draws a
 // manager with probability proportional to max(weight, 0) + 0.001. Two deliberate departures
 // from SwarmKit (docs/decisions.md): only failures are penalised, and a manager list that is
-// empty changes nothing instead of forgetting every manager.
+// empty changes nothing instead of forgetting every manager. As in SwarmKit, a listed manager
+// without an address is skipped.
 #pragma once
 
 #include <map>
@@ -18,6 +19,8 @@ namespace swarmlet {
 
 class Remotes {
  public:
+  // Whether a peer can be dialled at all: it has an address. Others are never known.
+  static bool isDialable(const Peer& peer);
   // The smoothing rule on its own, for tests and checkers.
   static int64_t smooth(int64_t oldWeight, int64_t observation);
 
@@ -26,8 +29,9 @@ class Remotes {
   void observe(const Peer& peer, int64_t observation);
   // Like observe, but a no-op for an unknown peer, so a penalty never re-adds a pruned manager.
   void observeIfExists(const Peer& peer, int64_t observation);
-  // Observes every listed manager at its weight and forgets every manager not listed. An empty
-  // list is ignored. Returns true if the set of known peers changed (not merely their weights).
+  // Observes every listed manager at its weight and forgets every manager not listed. Entries
+  // without an address are skipped; a list with no other entry is ignored, like an empty one.
+  // Returns true if the set of known peers changed (not merely their weights).
   // REQUIRES: managers.size() <= limits::MANAGERS_MAX.
   bool applyManagerList(const std::vector<WeightedPeer>& managers);
 

@@ -49,7 +49,8 @@ void returnBatch(ReporterState& reporter, const std::vector<TaskStatusUpdate>& u
                  const std::map<TaskId, TaskEntry>& tasks) {
   for (const TaskStatusUpdate& update : updates) {
     auto it = tasks.find(update.taskId);
-    if (it == tasks.end()) continue;  // deleted since: nobody waits for it
+    // Deleted or no longer assigned since: nobody waits for it.
+    if (it == tasks.end() || !it->second.assigned) continue;
     // Not update.status: the task may have moved on, or its id may name a new record.
     offerStatus(reporter, update.taskId, it->second.task.status);
   }
@@ -63,10 +64,11 @@ void Agent::reportStatus(const TaskId& id, const TaskStatus& status) {
 
 // Every stored status goes out again after a registration: the previous manager may have lost
 // what it acknowledged (SwarmKit's Report on registration, PR #2533). The store's statuses are
-// the tasks' statuses in memory.
+// the tasks' statuses in memory. A task no longer assigned is not reported (decision 17).
 void Agent::reportStoredStatuses() {
-  for (const auto& [id, entry] : state_.worker.tasks)
-    offerStatus(state_.reporter, id, entry.task.status);
+  for (const auto& [id, entry] : state_.worker.tasks) {
+    if (entry.assigned) offerStatus(state_.reporter, id, entry.task.status);
+  }
 }
 
 // Sends the next batch when the session is registered and none is in flight. Called at the end
@@ -99,8 +101,8 @@ void Agent::flushStatusesOnStop() {
 }
 
 void Agent::handleStatusesAcked(const StatusesAcked& acked) {
-  KJ_REQUIRE(acked.batch >= 1 && acked.batch <= state_.reporter.lastBatch,
-             "StatusesAcked for a batch never sent", acked.batch);
+  KJ_ASSERT(acked.batch >= 1 && acked.batch <= state_.reporter.lastBatch,
+            "checked by requireIssued");
   if (isStale(acked.generation)) return;
   auto& inFlight = state_.reporter.inFlight;
   KJ_REQUIRE(inFlight.has_value() && inFlight->batch == acked.batch,
@@ -109,8 +111,8 @@ void Agent::handleStatusesAcked(const StatusesAcked& acked) {
 }
 
 void Agent::handleStatusesFailed(const StatusesFailed& failed) {
-  KJ_REQUIRE(failed.batch >= 1 && failed.batch <= state_.reporter.lastBatch,
-             "StatusesFailed for a batch never sent", failed.batch);
+  KJ_ASSERT(failed.batch >= 1 && failed.batch <= state_.reporter.lastBatch,
+            "checked by requireIssued");
   if (isStale(failed.generation)) return;
   auto& inFlight = state_.reporter.inFlight;
   KJ_REQUIRE(inFlight.has_value() && inFlight->batch == failed.batch,

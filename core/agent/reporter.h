@@ -29,8 +29,8 @@ void offerStatus(ReporterState& reporter, const TaskId& taskId, const TaskStatus
 // around, and moves the cursor to the last one taken. REQUIRES: max >= 1.
 std::vector<TaskStatusUpdate> takeBatch(ReporterState& reporter, size_t max);
 
-// A batch was not delivered: each of its tasks that is still known gets its current status
-// (which is the latest, and never older than what was sent) offered again.
+// A batch was not delivered: each of its tasks that is still known and assigned gets its current
+// status (which is the latest, and never older than what was sent) offered again.
 void returnBatch(ReporterState& reporter, const std::vector<TaskStatusUpdate>& updates,
                  const std::map<TaskId, TaskEntry>& tasks);
 

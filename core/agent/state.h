@@ -54,7 +54,7 @@ struct SessionState {
 enum class ControllerState : uint8_t {
   UNRESOLVED,  // none asked for yet (new task, or restored from the store)
   RESOLVED,    // the executor made one; it may hold resources until REMOVE
-  FAILED,      // resolving failed for good: nothing was created on the node
+  FAILED,      // resolving failed: nothing was created; asked again once the task is listed again
   REMOVED,     // REMOVE succeeded (or failed for good): nothing is left to release
 };
 

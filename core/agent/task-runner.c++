@@ -180,6 +180,13 @@ ResultEffect interpretResult(const TaskEntry& entry, const ExecutorResult& resul
       if (call == ExecutorCall::REMOVE) effect.controller = ControllerState::REMOVED;
       effect.specDelivered = call == ExecutorCall::UPDATE;
       effect.status = succeededStatus(current, call, result.exitCode);
+      // exec.Resolve: a task the node has a controller for is accepted, whatever its desired
+      // state (decision 19). A task being removed is not.
+      if (call == ExecutorCall::RESOLVE && entry.assigned && current.state < TaskState::ACCEPTED) {
+        effect.status.state = TaskState::ACCEPTED;
+        effect.status.message = "accepted";
+        effect.status.error.clear();
+      }
       return effect;
   }
   // FATAL: what can no longer be done.
@@ -191,7 +198,7 @@ ResultEffect interpretResult(const TaskEntry& entry, const ExecutorResult& resul
       return effect;
     case ExecutorCall::UPDATE:
       // The controller refused the new spec; the task keeps running the old one and the
-      // update is offered again after a backoff (SwarmKit retries it without any delay).
+      // update is offered again after a backoff (SwarmKit logs it and never offers it again).
       effect.status = retriedStatus(current, result.message);
       effect.retry = true;
       return effect;
@@ -283,8 +290,9 @@ void Agent::cancelOperation(TaskEntry& entry) {
   emit(CancelOperation{entry.task.id, *entry.operation});
 }
 
-// A status change: refreshed timestamp, persisted, then offered to the reporter. A status that
-// equals the current one (timestamp aside) changes nothing and is not written.
+// A status change: refreshed timestamp, persisted, then offered to the reporter while the task is
+// assigned (the manager deleted a task it no longer assigns: decision 17). A status that equals
+// the current one (timestamp aside) changes nothing and is not written.
 void Agent::setTaskStatus(TaskEntry& entry, const TaskStatus& next) {
   TaskStatus& current = entry.task.status;
   if (sameStatus(current, next)) return;
@@ -293,12 +301,12 @@ void Agent::setTaskStatus(TaskEntry& entry, const TaskStatus& next) {
   current = next;
   current.timestamp = now_;
   recordStoreOp(PutStatus{entry.task.id, current});
-  reportStatus(entry.task.id, current);
+  if (entry.assigned) reportStatus(entry.task.id, current);
 }
 
 void Agent::handleExecutorDone(const ExecutorDone& done) {
-  KJ_REQUIRE(done.operation >= 1 && done.operation <= state_.worker.lastOperation,
-             "ExecutorDone for an operation never issued", done.operation);
+  KJ_ASSERT(done.operation >= 1 && done.operation <= state_.worker.lastOperation,
+            "checked by requireIssued");
   auto it = state_.worker.tasks.find(done.task);
   if (it == state_.worker.tasks.end() || it->second.operation != done.operation) return;  // stale
   TaskEntry& entry = it->second;

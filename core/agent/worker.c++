@@ -102,7 +102,7 @@ void Agent::recordPutTask(const Task& task) {
 
 // Records not assigned are removed by the executor and then deleted (the #2277 order applies
 // after a crash too); assigned ones resume from their stored status, which wins over whatever
-// the manager says later. The reporter starts with every stored status.
+// the manager says later. The reporter starts with every stored status of an assigned record.
 void Agent::restoreFromStore(const StoreSnapshot& store) {
   KJ_REQUIRE(store.size() <= limits::TASKS_MAX, store.size());
   WorkerState& worker = state_.worker;
@@ -119,7 +119,7 @@ void Agent::restoreFromStore(const StoreSnapshot& store) {
     entry.task.status = *record.status;
     entry.assigned = record.assigned;
     worker.tasks.emplace(id, kj::mv(entry));
-    offerStatus(state_.reporter, id, *record.status);
+    if (record.assigned) offerStatus(state_.reporter, id, *record.status);
   }
   for (const auto& [id, record] : store) {
     if (record.status.has_value()) advanceTask(id);
@@ -264,6 +264,9 @@ TaskMap::iterator Agent::assignTask(const Task& task, Task* owned) {
     entry.assigned = true;
     recordStoreOp(SetAssigned{task.id, true});
   }
+  // Listed again: a controller that could not be made may be made now (decision 18). It is
+  // asked for when next needed; the task has ended, so that is at its removal.
+  if (entry.controller == ControllerState::FAILED) entry.controller = ControllerState::UNRESOLVED;
   // The desired state never decreases (SwarmKit refuses such an update whole).
   if (task.desiredState < entry.task.desiredState) return it;
   if (sameAssignment(task, entry.task)) return it;
@@ -296,6 +299,8 @@ void Agent::unassignTask(TaskEntry& entry) {
   if (!entry.assigned) return;
   entry.assigned = false;
   recordStoreOp(SetAssigned{entry.task.id, false});
+  // Nothing more is reported for it, not even what is pending (as in SwarmKit: decision 17).
+  state_.reporter.pending.erase(entry.task.id);
   entry.failures = 0;
   clearRetry(entry);
   // A RESOLVE, SHUTDOWN or REMOVE in flight is what removal needs anyway.

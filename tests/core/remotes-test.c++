@@ -1,5 +1,6 @@
 // The remotes arithmetic against the worked numbers of the spec (section 1.2) and the two
-// deliberate departures from SwarmKit (docs/decisions.md).
+// deliberate departures from SwarmKit (docs/decisions.md), and the entries without an address
+// that SwarmKit skips.
 #include "core/agent/remotes.h"
 
 #include <gtest/gtest.h>
@@ -72,6 +73,17 @@ TEST(Remotes, AnEmptyManagerListChangesNothing) {
   remotes.applyManagerList({{M1, 10}, {M2, 10}});
   Remotes before = remotes;
   EXPECT_FALSE(remotes.applyManagerList({}));
+  EXPECT_EQ(remotes, before);
+}
+
+TEST(Remotes, AManagerWithoutAnAddressIsSkipped) {
+  const Peer noAddress{NodeId{"m4"}, ""};
+  Remotes remotes;
+  EXPECT_TRUE(remotes.applyManagerList({{M1, 10}, {noAddress, 10}}));
+  EXPECT_EQ(remotes.peers(), (std::vector<Peer>{M1}));
+  // A list of nothing but such entries is an empty list: it prunes nothing.
+  Remotes before = remotes;
+  EXPECT_FALSE(remotes.applyManagerList({{noAddress, 10}}));
   EXPECT_EQ(remotes, before);
 }
 

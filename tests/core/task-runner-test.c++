@@ -110,6 +110,21 @@ TEST(TaskRunnerResults, SuccessesAdvanceFailuresEndOrRetry) {
   EXPECT_EQ(noController.status.state, S::REJECTED);
   EXPECT_EQ(noController.controller, ControllerState::FAILED);
 
+  // A resolved task is accepted whatever its desired state; one being removed is not, and a
+  // finished one keeps its status when resolving fails.
+  TaskEntry desiredNew = inFlight(S::NEW, ExecutorCall::RESOLVE);
+  desiredNew.task.desiredState = S::NEW;
+  ResultEffect accepted = interpretResult(desiredNew, ok);
+  EXPECT_EQ(accepted.status.state, S::ACCEPTED);
+  EXPECT_EQ(accepted.status.message, "accepted");
+  EXPECT_EQ(accepted.controller, ControllerState::RESOLVED);
+  TaskEntry removing = inFlight(S::ASSIGNED, ExecutorCall::RESOLVE);
+  removing.assigned = false;
+  EXPECT_EQ(interpretResult(removing, ok).status.state, S::ASSIGNED);
+  TaskEntry finished = inFlight(S::COMPLETE, ExecutorCall::RESOLVE);
+  finished.task.status.message = "finished";
+  EXPECT_EQ(interpretResult(finished, fatal).status, finished.task.status);
+
   ExecutorResult temporary{ErrorClass::TEMPORARY, std::nullopt, "later"};
   ResultEffect retried = interpretResult(inFlight(S::STARTING, ExecutorCall::START), temporary);
   EXPECT_EQ(retried.status.state, S::STARTING);

@@ -219,5 +219,22 @@ TEST(WorkerChecker, CatchesASendOnAnotherSession) {
   EXPECT_TRUE(mentions(checker, "not the registered one"));
 }
 
+TEST(WorkerChecker, CatchesAStatusSentForATaskNoLongerAssigned) {
+  WorkerChecker checker;
+  Task t1 = task("t1");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1}));
+  Task shutdown = t1;
+  shutdown.status = status(TaskState::SHUTDOWN, 5, "shutdown");
+  AgentState state = agentWith({shutdown});
+  state.worker.tasks.at(t1.id).assigned = false;
+  state.reporter.inFlight = StatusBatch{1, 1, {{t1.id, shutdown.status}}, {}};
+  checker.observe(at(5), Tick{},
+                  {Persist{{SetAssigned{t1.id, false}, PutStatus{t1.id, shutdown.status}}},
+                   SendStatuses{1, 1, SessionId{"s1"}, {{t1.id, shutdown.status}}}},
+                  state);
+  EXPECT_TRUE(mentions(checker, "status of t1 sent after it left the assignment set"));
+  EXPECT_EQ(checker.violations().size(), 1u) << checker.violations().front();
+}
+
 }  // namespace
 }  // namespace swarmlet::sim

@@ -106,6 +106,16 @@ std::vector<std::string> AgentHarness::handle(const Stanza& stanza) {
     now_ = *deadline;
     return step(agent::Tick{}, true);
   }
+  // skip D: the clock moves on by D without a tick, so the next input finds its deadlines due
+  // (a shell whose timer fires late, or an answer that races it).
+  if (d == "skip") {
+    std::vector<std::string> words = args.words();
+    if (words.size() != 1) fail("skip takes one duration");
+    Duration by = parseDuration(words[0]);
+    if (by < Duration()) fail("skip moves the clock forward only");
+    now_ = now_ + by;
+    return {};
+  }
   if (d == "open-ok") return handleOpenOk(args);
   if (d == "open-fail" || d == "stream-end" || d == "heartbeat-fail") return handleFailure(d, args);
   if (d == "message") return handleMessage(args);
