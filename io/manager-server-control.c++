@@ -156,6 +156,9 @@ class ControlImpl final : public schema::Control::Server {
   }
 
   kj::Promise<void> inspectCluster(InspectClusterContext context) override {
+    if (server_.cluster().id.empty()) {
+      return KJ_EXCEPTION(FAILED, "this manager has no cluster identity (no join tokens)");
+    }
     encodeCluster(context.getResults(), server_.cluster());
     return kj::READY_NOW;
   }

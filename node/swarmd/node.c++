@@ -186,6 +186,14 @@ std::variant<Identity, int> establish(kj::AsyncIoContext& io, const Flags& flags
                           : !flags.listenRemoteApi.empty()     ? flags.listenRemoteApi
                           : !identity.advertiseAddress.empty() ? identity.advertiseAddress
                                                                : listen;
+  auto portZero = [](const std::string& address) {
+    return address.size() >= 2 && address.compare(address.size() - 2, 2, ":0") == 0;
+  };
+  if (portZero(listen) || portZero(advertise)) {
+    return fail(EXIT_USAGE,
+                "--listen-remote-api/--advertise-remote-api: port 0 is not allowed: "
+                "agents keep the manager's address across restarts, give a fixed port");
+  }
   if (advertise.rfind("0.0.0.0:", 0) == 0 || advertise.rfind("[::]:", 0) == 0) {
     return fail(EXIT_USAGE, "--advertise-remote-api: " + advertise +
                                 " is not an address agents can dial: give this node's own address");
