@@ -1,6 +1,6 @@
-// The end-to-end harness on stand-in programs (/bin/sh, /bin/sleep, /bin/cat): captured output and
-// exit codes, the command limit, process lookup in /proc, free ports, the failure message of a
-// wait, and a Cluster that leaves no process behind.
+// The end-to-end harness on stand-in programs (/bin/sh, /bin/sleep, /bin/cat, perl): captured
+// output and exit codes, the command limit, process lookup in /proc, free ports, the failure
+// message of a wait, and a Cluster that leaves no process behind.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -129,7 +129,9 @@ TEST_F(Harness, ClusterLeavesNoProcessBehind) {
   {
     Cluster cluster;
     sleeper = cluster.sleeper();
-    shim = {"/bin/sh", "-c", "sleep 1000", cluster.directory() + "/executor/task-1"};
+    // One process (perl-base is in every Debian) that names the directory, as a shim does; a
+    // shell would leave its `sleep` child behind when it is killed.
+    shim = {"/usr/bin/perl", "-e", "sleep 1000", cluster.directory() + "/executor/task-1"};
     started.push_back(spawnProcess(sleeper, scratch + "/sleeper.log"));
     started.push_back(spawnProcess(shim, scratch + "/shim.log"));
     ASSERT_TRUE(waitUntilFound(sleeper, started[0]));
