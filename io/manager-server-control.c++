@@ -156,7 +156,7 @@ class ControlImpl final : public schema::Control::Server {
   }
 
   kj::Promise<void> inspectCluster(InspectClusterContext context) override {
-    if (server_.cluster().id.empty()) {
+    if (!server_.hasCluster()) {
       return KJ_EXCEPTION(FAILED, "this manager has no cluster identity (no join tokens)");
     }
     encodeCluster(context.getResults(), server_.cluster());
@@ -166,7 +166,7 @@ class ControlImpl final : public schema::Control::Server {
   kj::Promise<void> rotateToken(RotateTokenContext context) override {
     NodeRole role = context.getParams().getRole() == schema::NodeRole::MANAGER ? NodeRole::MANAGER
                                                                                : NodeRole::WORKER;
-    if (server_.cluster().id.empty()) {
+    if (!server_.hasCluster()) {
       return KJ_EXCEPTION(FAILED, "this manager has no cluster identity: no join tokens to rotate");
     }
     auto rotated = server_.rotateToken(role);

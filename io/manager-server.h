@@ -162,6 +162,7 @@ class ManagerServer final : private kj::TaskSet::ErrorHandler {
   size_t connectionCount() const { return connections_.size(); }
   // The cluster's id, leader, managers and join tokens (empty id: no cluster identity).
   ClusterSummary cluster() const;
+  bool hasCluster() const { return auth_.created(); }
   // The managers every session message names now, the leader first.
   const std::vector<Peer>& managers() const { return managers_; }
 

@@ -62,7 +62,14 @@ void ManagerEventLog::observe(Instant, const manager::Input& input,
             [&](const Persist& persist) {
               for (const Write& write : persist.writes) {
                 const auto* put = std::get_if<Put>(&write);
-                if (put == nullptr) continue;
+                if (put == nullptr) {
+                  // A deleted record is forgotten here too, so the maps stay as large as the
+                  // cluster.
+                  const auto& del = std::get<Delete>(write);
+                  if (del.kind == RecordKind::TASK) taskState_.erase(TaskId{del.id});
+                  if (del.kind == RecordKind::NODE) nodeStatus_.erase(NodeId{del.id});
+                  continue;
+                }
                 if (const auto* node = std::get_if<NodeRecord>(&put->record)) {
                   auto [it, added] = nodeStatus_.try_emplace(node->id, node->status);
                   if (!added && it->second == node->status) continue;
