@@ -24,6 +24,7 @@ std::vector<agent::Effect> CheckedAgent::step(Instant now, const agent::Input& i
 }
 
 void CheckedAgent::crash(const agent::AgentConfig& config) {
+  crashedProbes_.add(agent_->probes());
   agent_ = std::make_unique<agent::Agent>(config);
   // A new process: readiness, generations and heartbeats start over.
   session_ = AgentChecker{};
@@ -31,9 +32,16 @@ void CheckedAgent::crash(const agent::AgentConfig& config) {
 }
 
 void CheckedAgent::crash(const agent::AgentConfig& config, const agent::StoreSnapshot& survivor) {
+  crashedProbes_.add(agent_->probes());
   agent_ = std::make_unique<agent::Agent>(config);
   session_ = AgentChecker{};
   worker_.restarted(survivor);
+}
+
+agent::AgentProbes CheckedAgent::probes() const {
+  agent::AgentProbes all = crashedProbes_;
+  all.add(agent_->probes());
+  return all;
 }
 
 std::optional<Instant> CheckedAgent::nextDeadline() const {

@@ -35,9 +35,12 @@ class CheckedAgent {
   std::optional<Instant> nextDeadline() const;
   const agent::AgentState& state() const { return agent_->state(); }
   const std::vector<std::string>& violations() const { return violations_; }
+  // The probes of every core this agent has had, crashed ones included.
+  agent::AgentProbes probes() const;
 
  private:
   std::unique_ptr<agent::Agent> agent_;
+  agent::AgentProbes crashedProbes_;
   AgentChecker session_;
   WorkerChecker worker_;
   std::vector<std::string> violations_;

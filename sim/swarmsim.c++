@@ -14,11 +14,15 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "build-id.h"
 #include "core/format.h"
 #include "sim/hash-chain.h"
+#include "sim/probes.h"
 #include "sim/report.h"
 #include "sim/schedule-text.h"
 #include "sim/world.h"
@@ -42,6 +46,9 @@ struct Options {
   bool json = false;
   std::string trace;
   std::string report;
+  // Probes a sweep must reach ("all", or names separated by commas); empty: none required.
+  std::string requireProbes;
+  bool probes = false;
 };
 
 // The command's own name, as it was run (a test-only build has another), for replay lines. Set
@@ -192,6 +199,7 @@ nlohmann::json resultJson(const WorldConfig& config, const RunResult& r,
           {"faults_scheduled", r.schedule.size()},
           {"registrations", r.stats.registrations},
           {"statuses_sent", r.stats.statusesSent},
+          {"probes", r.probes},
           {"replay", replayCommand(config, faults)}};
 }
 
@@ -212,7 +220,55 @@ EventSink makeSink(const Options& options, std::ofstream* trace) {
   };
 }
 
-int runOne(Options& options) {
+// The probes `options` requires, checked against the names that exist; an unknown name is a
+// usage error (returned in `error`).
+std::optional<std::vector<std::string>> requiredProbes(const Options& options, std::string& error) {
+  std::vector<std::string> names;
+  ProbeTally known = emptyTally();
+  if (options.requireProbes == "all") {
+    for (const auto& [name, count] : known)
+      names.push_back(name);
+    return names;
+  }
+  std::string_view list = options.requireProbes;
+  while (!list.empty()) {
+    size_t comma = std::min(list.find(','), list.size());
+    std::string name(list.substr(0, comma));
+    list.remove_prefix(std::min(comma + 1, list.size()));
+    if (name.empty()) continue;
+    if (!known.count(name)) {
+      error = "unknown probe '" + name + "' in --require-probes (see --list-probes)";
+      return std::nullopt;
+    }
+    names.push_back(name);
+  }
+  return names;
+}
+
+// One line per probe: its count, and the probes never hit named at the end.
+void printProbes(const ProbeTally& tally) {
+  std::printf("probes:\n");
+  for (const auto& [name, count] : tally)
+    std::printf("  %-42s %llu\n", name.c_str(), static_cast<unsigned long long>(count));
+  std::vector<std::string> missed = neverHit(tally);
+  std::printf("probes never hit: %zu of %zu", missed.size(), tally.size());
+  for (size_t i = 0; i < missed.size(); ++i)
+    std::printf("%s%s", i == 0 ? " (" : ", ", missed[i].c_str());
+  std::printf("%s\n", missed.empty() ? "" : ")");
+}
+
+// The required probes a sweep or run never reached; each is printed on its own line.
+bool requiredProbesReached(const ProbeTally& tally, const std::vector<std::string>& required) {
+  bool reached = true;
+  for (const std::string& name : required) {
+    if (tally.at(name) > 0) continue;
+    std::printf("REQUIRED PROBE NEVER HIT: %s\n", name.c_str());
+    reached = false;
+  }
+  return reached;
+}
+
+int runOne(Options& options, const std::vector<std::string>& required) {
   WorldConfig& config = options.config;
   std::printf("swarmsim seed=%llu build=%s\n", static_cast<unsigned long long>(config.seed),
               SWARMLET_BUILD_ID);
@@ -262,11 +318,14 @@ int runOne(Options& options) {
         smaller.disabledFamilies.size() - config.disabledFamilies.size(), result.rule.c_str());
     std::printf("shrunk replay: %s\n", replayCommand(smaller, options.faults).c_str());
   }
+  if (options.probes) printProbes(result.probes);
+  ok = requiredProbesReached(result.probes, required) && ok;
   std::printf("trace hash: %s\n", HashChain::hex(result.traceHash).c_str());
   return ok ? 0 : 1;
 }
 
-int runSweep(Options& options, uint64_t first, uint64_t last) {
+int runSweep(Options& options, uint64_t first, uint64_t last,
+             const std::vector<std::string>& required) {
   uint64_t count = last - first + 1;
   std::vector<RunResult> results(count);
   std::vector<std::string> determinism(count);
@@ -303,9 +362,11 @@ int runSweep(Options& options, uint64_t first, uint64_t last) {
                             {"passed", count - failed},
                             {"failed", failed.load()}};
   double simulated = 0, wall = 0;
+  ProbeTally probes = emptyTally();
   for (uint64_t i = 0; i < count; ++i) {
     WorldConfig config = options.config;
     config.seed = first + i;
+    addTo(probes, results[i].probes);
     simulated += results[i].simulated.toSeconds();
     wall += results[i].wallSeconds;
     summary["runs"].push_back({{"seed", config.seed},
@@ -323,9 +384,20 @@ int runSweep(Options& options, uint64_t first, uint64_t last) {
   }
   summary["simulated_seconds"] = simulated;
   summary["wall_seconds"] = wall;
+  summary["probes"] = probes;
+  summary["probes_never_hit"] = neverHit(probes);
+  bool reached = true;
   if (options.json) {
+    std::vector<std::string> missed;
+    for (const std::string& name : required) {
+      if (probes.at(name) == 0) missed.push_back(name);
+    }
+    summary["required_probes_never_hit"] = missed;
+    reached = missed.empty();
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
+    printProbes(probes);
+    reached = requiredProbesReached(probes, required);
     std::printf(
         "seeds %llu..%llu: %llu passed, %llu failed (%.0fs simulated in %.1fs of run time, "
         "%.0fx real time)\n",
@@ -334,7 +406,7 @@ int runSweep(Options& options, uint64_t first, uint64_t last) {
         static_cast<unsigned long long>(failed.load()), simulated, wall,
         wall > 0 ? simulated / wall : 0);
   }
-  return failed > 0 ? 1 : 0;
+  return failed > 0 || !reached ? 1 : 0;
 }
 
 }  // namespace
@@ -377,6 +449,13 @@ int main(int argc, char** argv) {
   app.add_flag("--shrink", options.shrink,
                "On a failure, find a smaller run that fails the same way");
   app.add_flag("--json", options.json, "Print the sweep summary as JSON");
+  app.add_flag("--probes", options.probes,
+               "Print how often each probe (a rare path of the cores) was hit in this run; a "
+               "sweep always prints them");
+  app.add_option("--require-probes", options.requireProbes,
+                 "Fail unless every named probe (comma-separated, or 'all') was hit");
+  bool listProbes = false;
+  app.add_flag("--list-probes", listProbes, "Print the name of every probe and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -387,6 +466,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "swarmsim: %s (see swarmsim --help)\n", message.c_str());
     return 2;
   };
+  if (listProbes) {
+    for (const auto& [name, count] : emptyTally())
+      std::printf("%s\n", name.c_str());
+    return 0;
+  }
   options.config.seed = seed;
   programName = std::filesystem::path(argv[0]).filename().string();
   std::string error;
@@ -408,14 +492,16 @@ int main(int argc, char** argv) {
       return usage("bad --disable: " + error);
     options.config.disabledFamilies = families->families;
   }
-  if (options.seeds.empty()) return runOne(options);
+  auto required = requiredProbes(options, error);
+  if (!required) return usage(error);
+  if (options.seeds.empty()) return runOne(options, *required);
   size_t dots = options.seeds.find("..");
   try {
     if (dots == std::string::npos) throw std::invalid_argument("no ..");
     uint64_t first = std::stoull(options.seeds.substr(0, dots));
     uint64_t last = std::stoull(options.seeds.substr(dots + 2));
     if (last < first) throw std::invalid_argument("empty");
-    return runSweep(options, first, last);
+    return runSweep(options, first, last, *required);
   } catch (const std::exception&) {
     return usage("bad --seeds '" + options.seeds + "': use A..B with A <= B");
   }

@@ -284,6 +284,7 @@ void World::crashAgent(AgentHost& agent) {
   if (config_.recordTaskStates) sampleTaskStates(agent);
   agent.connection.reset();
   agent.shell = shell::AgentPipeline{};
+  if (!agent.staged.empty()) worldProbes_.hit(WorldProbe::AGENT_LOST_UNSYNCED);
   agent.staged.clear();
   agent.operations.clear();
   agent.wakeAt.reset();

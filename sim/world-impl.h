@@ -255,6 +255,9 @@ class World {
   bool finished_ = false;
   HashChain chain_;
   RunResult result_;
+  // The probes of leaders already gone, and the world's own.
+  manager::ManagerProbes lostLeaderProbes_;
+  WorldProbes worldProbes_;
   std::map<std::string, Instant> openSpans_;
   std::map<uint32_t, TaskSample> lastTaskSample_;
   std::vector<Fault> activePartitions_;

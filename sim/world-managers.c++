@@ -36,6 +36,7 @@ void World::startLeader(uint32_t index) {
   for (const ManagerHost& m : managers_)
     config.managers.push_back(m.peer);
   config.heartbeatPeriod = HEARTBEAT_PERIOD;
+  if (host.core) lostLeaderProbes_.add(host.core->probes());
   host.core = std::make_unique<manager::Manager>(config);
   // Whole-cluster checks after every write and every 64th step otherwise (see ManagerChecker).
   host.checker = std::make_unique<ManagerChecker>(HEARTBEAT_PERIOD, 64);
@@ -202,6 +203,8 @@ void World::loseLeader(const std::string& why, bool crashed) {
   ManagerHost& old = managers_[*leader_];
   fullCheck(old);
   spanEnd(old.peer.nodeId.value, "leader", why);
+  lostLeaderProbes_.add(old.core->probes());
+  if (!unreplicated_.empty()) worldProbes_.hit(WorldProbe::UNREPLICATED_WRITES_LOST);
   old.core.reset();
   old.checker.reset();
   old.shell = shell::ManagerPipeline{};

@@ -101,6 +101,15 @@ RunResult World::run() {
   result_.simulated = queue_.now() - Instant::origin();
   result_.traceHash = chain_.value();
   result_.stats.network = network_.counters();
+  result_.probes = emptyTally();
+  for (const AgentHost& agent : agents_) {
+    if (agent.core) addTo(result_.probes, agent.core->probes());
+  }
+  for (const ManagerHost& manager : managers_) {
+    if (manager.core) addTo(result_.probes, manager.core->probes());
+  }
+  addTo(result_.probes, lostLeaderProbes_);
+  addTo(result_.probes, worldProbes_);
   for (const auto& [key, begin] : openSpans_) {
     size_t space = key.find(' ');
     result_.timeline.push_back(

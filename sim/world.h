@@ -16,6 +16,7 @@
 #include "core/time.h"
 #include "sim/fault-schedule.h"
 #include "sim/network.h"
+#include "sim/probes.h"
 #include "sim/profile.h"
 
 namespace swarmlet::sim {
@@ -104,6 +105,8 @@ struct RunResult {
   RunStats stats;
   std::vector<Span> timeline;
   std::vector<TaskSample> taskSamples;  // when recordTaskStates
+  // Every probe of the cores and the world, summed over the run (sim/probes.h).
+  ProbeTally probes;
 };
 
 // Receives every event as it happens (trace file, log, report). Optional; slows the run.

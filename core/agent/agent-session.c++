@@ -14,9 +14,11 @@ void Agent::requireGenerationIssued(Generation generation) const {
 }
 
 // requireIssued checked the generation before the step began; due deadlines only add more.
-bool Agent::isStale(Generation generation) const {
+bool Agent::isStale(Generation generation) {
   KJ_ASSERT(generation <= state_.session.generation, generation, state_.session.generation);
-  return generation < state_.session.generation;
+  if (generation == state_.session.generation) return false;
+  probes_.hit(AgentProbe::STALE_SESSION_COMPLETION);
+  return true;
 }
 
 // A new generation waits U[0, backoff) (0 when backoff is 0), then chooses a manager.
@@ -55,6 +57,7 @@ void Agent::handleSessionDeadlines() {
       return;
     case SessionPhase::OPENING:
       if (now_ >= session.openDeadline) {
+        probes_.hit(AgentProbe::OPEN_TIMED_OUT);
         failSession(RpcError{ErrorCode::DEADLINE_EXCEEDED, "session initiation timed out"});
       }
       return;
@@ -62,12 +65,14 @@ void Agent::handleSessionDeadlines() {
       if (const auto& batch = state_.reporter.inFlight; batch.has_value()) {
         KJ_ASSERT(batch->generation == session.generation, "a batch outlived its session");
         if (now_ >= batch->deadline) {
+          probes_.hit(AgentProbe::STATUS_REPORT_TIMED_OUT);
           failSession(RpcError{ErrorCode::DEADLINE_EXCEEDED, "status report timed out"});
           return;
         }
       }
       if (now_ < session.heartbeatAt) return;
       if (session.heartbeatOutstanding) {
+        probes_.hit(AgentProbe::HEARTBEAT_TIMED_OUT);
         failSession(RpcError{ErrorCode::DEADLINE_EXCEEDED, "heartbeat timed out"});
       } else {
         sendHeartbeat();
@@ -154,10 +159,12 @@ void Agent::failSession(const RpcError& error) {
     state_.remotes.observeIfExists(*manager, -limits::REMOTE_WEIGHT_DEFAULT);
     closeSession(CloseReason::FAILURE, error);
   }
+  if (state_.backoff == limits::SESSION_BACKOFF_MAX) probes_.hit(AgentProbe::BACKOFF_AT_MAX);
   state_.backoff = nextBackoff(state_.backoff);
   state_.consecutiveFailures++;
   KJ_ASSERT(state_.backoff == backoffAfterFailures(state_.consecutiveFailures));
   if (error.code == ErrorCode::UNAUTHENTICATED && !state_.ready) {
+    probes_.hit(AgentProbe::CREDENTIALS_REFUSED);
     stopWithError("manager " + format(manager.value_or(Peer{})) +
                   " refused this node's credentials before any session was established (" +
                   error.message + "): check the join token and the cluster CA, then start again");
@@ -175,12 +182,14 @@ void Agent::closeSession(CloseReason reason, std::optional<RpcError> error) {
 
 void Agent::applySessionMessage(const SessionMessage& message) {
   if (state_.remotes.applyManagerList(message.managers)) {
+    probes_.hit(AgentProbe::MANAGERS_LIST_CHANGED);
     emit(PersistManagers{state_.remotes.peers()});
   }
   if (message.node.has_value() && message.node != state_.node) {
     state_.node = message.node;
     emit(NotifyNodeChange{*message.node});
     if (message.node->desiredRole != state_.role) {
+      probes_.hit(AgentProbe::ROLE_CHANGED);
       state_.role = message.node->desiredRole;
       emit(NotifyRoleChange{state_.role});
     }

@@ -182,7 +182,10 @@ void Agent::describeIfDue() {
 
 void Agent::handleNodeDescribed(const NodeDescribed& described) {
   KJ_ASSERT(described.request <= state_.lastRequest, "checked by requireIssued");
-  if (state_.describeOutstanding != described.request) return;  // stale
+  if (state_.describeOutstanding != described.request) {
+    probes_.hit(AgentProbe::STALE_NODE_DESCRIPTION);
+    return;
+  }
   state_.describeOutstanding.reset();
   if (!described.description.has_value()) return;  // the executor failed; keep the old one
   if (*described.description == state_.description) return;

@@ -21,6 +21,7 @@
 
 #include "core/agent/effect.h"
 #include "core/agent/input.h"
+#include "core/agent/probes.h"
 #include "core/agent/state.h"
 #include "core/prng.h"
 
@@ -42,6 +43,8 @@ class Agent {
   kj::Vector<Effect> takeEffects();
   kj::Maybe<Instant> nextDeadline() const;
   const AgentState& state() const { return state_; }
+  // How often each rare path was taken (core/agent/probes.h); for the simulator's sweeps.
+  const AgentProbes& probes() const { return probes_; }
 
  private:
   // Lifecycle (agent.c++). `owned` is the input itself when the caller handed it over, so that
@@ -59,7 +62,8 @@ class Agent {
 
   // Sessions (agent-session.c++).
   void requireGenerationIssued(Generation generation) const;
-  bool isStale(Generation generation) const;
+  // Counts the stale completion it finds (a probe).
+  bool isStale(Generation generation);
   void startGeneration();
   void openSession();
   void handleSessionOpened(const SessionOpened& opened);
@@ -122,6 +126,7 @@ class Agent {
   }
 
   AgentState state_;
+  AgentProbes probes_;
   Prng prng_;
   Instant now_;
   kj::Vector<Effect> effects_;

@@ -120,6 +120,7 @@ void Agent::handleStatusesFailed(const StatusesFailed& failed) {
   // The manager does not know a task of the batch: it has nothing to update, so the statuses
   // count as delivered (SwarmKit maps NotFound to success).
   if (failed.error.code == ErrorCode::NOT_FOUND) {
+    probes_.hit(AgentProbe::STATUSES_UNKNOWN_TO_MANAGER);
     inFlight.reset();
     return;
   }

@@ -308,7 +308,10 @@ void Agent::handleExecutorDone(const ExecutorDone& done) {
   KJ_ASSERT(done.operation >= 1 && done.operation <= state_.worker.lastOperation,
             "checked by requireIssued");
   auto it = state_.worker.tasks.find(done.task);
-  if (it == state_.worker.tasks.end() || it->second.operation != done.operation) return;  // stale
+  if (it == state_.worker.tasks.end() || it->second.operation != done.operation) {
+    probes_.hit(AgentProbe::STALE_EXECUTOR_COMPLETION);
+    return;
+  }
   TaskEntry& entry = it->second;
   ResultEffect effect = interpretResult(entry, done.result);
   entry.operation.reset();
@@ -317,6 +320,7 @@ void Agent::handleExecutorDone(const ExecutorDone& done) {
   if (entry.call == ExecutorCall::UPDATE && !effect.specDelivered) entry.specChanged = true;
   setTaskStatus(entry, effect.status);
   if (effect.retry) {
+    probes_.hit(AgentProbe::EXECUTOR_CALL_RETRIED);
     entry.failures++;
     scheduleRetry(entry);
   } else if (done.result.errorClass != ErrorClass::CANCELED) {

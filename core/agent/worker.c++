@@ -121,6 +121,7 @@ void Agent::restoreFromStore(const StoreSnapshot& store) {
     worker.tasks.emplace(id, kj::mv(entry));
     if (record.assigned) offerStatus(state_.reporter, id, *record.status);
   }
+  if (!worker.tasks.empty()) probes_.hit(AgentProbe::TASKS_RESTORED);
   for (const auto& [id, record] : store) {
     if (record.status.has_value()) advanceTask(id);
   }
@@ -134,7 +135,10 @@ void Agent::handleAssignments(const AssignmentsReceived& received, AssignmentsRe
   KJ_REQUIRE(received.message.changes.size() <= limits::ASSIGNMENT_CHANGES_MAX,
              received.message.changes.size());
   // SwarmKit ignores assignments once the node leaves: everything is being removed.
-  if (state_.worker.leaving) return;
+  if (state_.worker.leaving) {
+    probes_.hit(AgentProbe::ASSIGNMENTS_WHILE_LEAVING);
+    return;
+  }
   if (!acceptStreamMessage(received)) return;
   applyAssignments(received.message, owned == nullptr ? nullptr : &owned->message);
 }
@@ -157,7 +161,10 @@ bool Agent::acceptStreamMessage(const AssignmentsReceived& received) {
     return true;
   }
   worker.resultsIn.reset();
-  if (!worker.resyncRequested) {
+  if (worker.resyncRequested) {
+    probes_.hit(AgentProbe::INCREMENTAL_IGNORED_AFTER_GAP);
+  } else {
+    probes_.hit(AgentProbe::ASSIGNMENT_GAP_RESYNCED);
     worker.resyncRequested = true;
     emit(ResyncAssignments{received.generation, state_.session.sessionId});
   }
@@ -297,6 +304,7 @@ void Agent::unassignTask(const TaskId& id) {
 
 void Agent::unassignTask(TaskEntry& entry) {
   if (!entry.assigned) return;
+  probes_.hit(AgentProbe::TASK_UNASSIGNED);
   entry.assigned = false;
   recordStoreOp(SetAssigned{entry.task.id, false});
   // Nothing more is reported for it, not even what is pending (as in SwarmKit: decision 17).
@@ -327,6 +335,7 @@ void Agent::forgetTask(TaskId id) {
 void Agent::beginLeave() {
   WorkerState& worker = state_.worker;
   worker.leaving = true;
+  if (!worker.tasks.empty()) probes_.hit(AgentProbe::LEFT_WITH_TASKS);
   std::vector<TaskId> ids;
   for (const auto& [id, entry] : worker.tasks)
     ids.push_back(id);

@@ -50,7 +50,9 @@ void Manager::noteTaskChange(const NodeId& node, const TaskId& id, const Task* b
   if (!changed) return;
   stream.dirty.insert(id);
   setQuietUntil(node, now_ + limits::ASSIGNMENT_QUIET_PERIOD);
-  if (stream.dirty.size() >= limits::INCREMENTAL_CHANGES_MAX) streamsOverCap_.insert(node);
+  if (stream.dirty.size() >= limits::INCREMENTAL_CHANGES_MAX) {
+    if (streamsOverCap_.insert(node).second) probes_.hit(ManagerProbe::INCREMENTAL_OVER_CAP);
+  }
 }
 
 void Manager::setQuietUntil(const NodeId& node, std::optional<Instant> until) {
@@ -211,6 +213,7 @@ void Manager::sendNodeUpdates() {
 
 void Manager::handleManagersChanged(const ManagersChanged& changed) {
   if (changed.managers == config_.managers) return;
+  probes_.hit(ManagerProbe::MANAGERS_CHANGED);
   config_.managers = changed.managers;
   for (const auto& [id, registered] : state_.registry) {
     if (!registered.stream.open) continue;

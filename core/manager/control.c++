@@ -260,6 +260,7 @@ ControlAnswer Manager::removeNode(const RemoveNode& op) {
     servicesToReconcile_.insert(state_.cluster.tasks.at(id).serviceId);
     deleteTask(id);
   }
+  probes_.hit(ManagerProbe::NODE_REMOVED);
   deleteNode(op.node);
   globalsToReconcile_ = true;
   return done();
@@ -292,6 +293,7 @@ ControlAnswer Manager::removeSecret(const RemoveSecret& op) {
   for (const auto& [id, service] : state_.cluster.services) {
     const auto& used = service.spec.task.secrets;
     if (std::find(used.begin(), used.end(), op.secret) != used.end()) {
+      probes_.hit(ManagerProbe::DEPENDENCY_REMOVAL_REFUSED);
       return refuse(ControlErrorCode::FAILED_PRECONDITION,
                     "secret " + op.secret.value + " is in use by service " + service.spec.name);
     }
@@ -326,6 +328,7 @@ ControlAnswer Manager::removeConfig(const RemoveConfig& op) {
   for (const auto& [id, service] : state_.cluster.services) {
     const auto& used = service.spec.task.configs;
     if (std::find(used.begin(), used.end(), op.config) != used.end()) {
+      probes_.hit(ManagerProbe::DEPENDENCY_REMOVAL_REFUSED);
       return refuse(ControlErrorCode::FAILED_PRECONDITION,
                     "config " + op.config.value + " is in use by service " + service.spec.name);
     }

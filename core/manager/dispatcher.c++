@@ -73,6 +73,7 @@ std::optional<RpcError> Manager::checkRateLimit(const NodeId& node) {
   }
   ++history.attempts;
   if (history.attempts > limits::REGISTRATION_RATE_COUNT) {
+    probes_.hit(ManagerProbe::REGISTRATION_RATE_LIMITED);
     return RpcError{ErrorCode::UNAVAILABLE,
                     "node " + node.value + " exceeded rate limit count of registrations"};
   }
@@ -84,6 +85,7 @@ void Manager::handleSessionRequested(const SessionRequested& request) {
   KJ_REQUIRE(!request.node.empty(), "the shell verifies the node identity");
   bool resume = !request.previousSessionId.empty() &&
                 !checkSession(request.node, request.previousSessionId).has_value();
+  if (resume) probes_.hit(ManagerProbe::SESSION_RESUMED);
   if (!resume) {
     if (auto error = checkRateLimit(request.node)) {
       emitAfterCommit(SessionAnswer{request.request, request.node, {}, {}, *error});
@@ -99,6 +101,7 @@ void Manager::handleSessionRequested(const SessionRequested& request) {
 
 void Manager::handleHeartbeat(const HeartbeatReceived& heartbeat) {
   if (auto error = checkSession(heartbeat.node, heartbeat.sessionId)) {
+    probes_.hit(ManagerProbe::STALE_SESSION_REFUSED);
     emitAfterCommit(HeartbeatAnswer{heartbeat.request, heartbeat.node, {}, *error});
     return;
   }
@@ -114,6 +117,7 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
   KJ_REQUIRE(statuses.updates.size() <= limits::STATUS_UPDATES_PER_CALL_MAX,
              statuses.updates.size());
   if (auto error = checkSession(statuses.node, statuses.sessionId)) {
+    probes_.hit(ManagerProbe::STALE_SESSION_REFUSED);
     emitAfterCommit(StatusesAnswer{statuses.request, statuses.node, *error});
     return;
   }
@@ -122,7 +126,9 @@ void Manager::handleStatuses(const StatusesReceived& statuses) {
   for (size_t i = 0; i < statuses.updates.size(); ++i) {
     const TaskStatusUpdate& update = statuses.updates[i];
     found[i] = findTask(update.taskId);
+    if (found[i] == nullptr) probes_.hit(ManagerProbe::STATUS_FOR_UNKNOWN_TASK);
     if (found[i] == nullptr || found[i]->nodeId == statuses.node) continue;
+    probes_.hit(ManagerProbe::FOREIGN_STATUS_REFUSED);
     emitAfterCommit(StatusesAnswer{
         statuses.request, statuses.node,
         RpcError{ErrorCode::PERMISSION_DENIED, "node " + statuses.node.value +
@@ -147,6 +153,7 @@ void Manager::handleResync(const ResyncRequested& resync) {
   if (checkSession(resync.node, resync.sessionId).has_value()) return;  // stale
   AssignmentStream& stream = state_.registry.at(resync.node).stream;
   if (!stream.open) return;
+  probes_.hit(ManagerProbe::RESYNC_SERVED);
   stream.completeDue = true;
   stream.dirty.clear();
   completesDue_.insert(resync.node);
@@ -203,6 +210,7 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
   for (size_t i = 0; i < registrations.size(); ++i) {
     const PendingRegistration& registration = registrations[i];
     if (last[registration.node] != i) {
+      probes_.hit(ManagerProbe::REGISTRATION_SUPERSEDED);
       emitAfterCommit(SessionAnswer{
           registration.request,
           registration.node,
@@ -215,6 +223,7 @@ void Manager::applyRegistrations(std::vector<PendingRegistration> registrations)
         checkSession(registration.node, registration.resumedSessionId).has_value()) {
       // The session ended while the answer waited for the flush; a resume skipped the rate
       // limit, so it cannot turn into a new registration here.
+      probes_.hit(ManagerProbe::RESUME_AFTER_SESSION_ENDED);
       emitAfterCommit(SessionAnswer{registration.request,
                                     registration.node,
                                     {},
@@ -246,6 +255,7 @@ void Manager::answerRegistration(const PendingRegistration& registration) {
   bool resumed = !registration.resumedSessionId.empty();
   KJ_ASSERT(!resumed || registered.sessionId == registration.resumedSessionId);
   if (!resumed) {
+    if (registered.stream.open) probes_.hit(ManagerProbe::SESSION_REPLACED);
     endSession(registration.node, RpcError{ErrorCode::INVALID_ARGUMENT, "session replaced"});
     registered.sessionId = SessionId{drawId('k')};
   }
@@ -268,7 +278,10 @@ void Manager::applyStatus(Task* found, const TaskStatus& status) {
   if (found == nullptr) return;  // deleted since the call was accepted
   const Task& stored = *found;
   if (stored.status.state < TaskState::ASSIGNED) return;  // never sent to an agent
-  if (status.state < stored.status.state || status == stored.status) return;
+  if (status.state < stored.status.state || status == stored.status) {
+    probes_.hit(ManagerProbe::STATUS_NOT_NEWER_IGNORED);
+    return;
+  }
   bool finished = isTerminal(status.state) && !isTerminal(stored.status.state);
   // Only a task reaching RUNNING can end a rolling-update batch; a new message on a running task
   // changes nothing the orchestrator looks at.
@@ -304,6 +317,7 @@ void Manager::expireNode(const NodeId& node) {
   completesDue_.erase(node);
   state_.registry.erase(it);
   if (state_.cluster.nodes.count(node) == 0) return;
+  probes_.hit(ManagerProbe::NODE_EXPIRED);
   setNodeStatus(node, NodeStatus::DOWN, "heartbeat failure");
   state_.orchestrator.downSince[node] = now_;
   onNodeChanged(node);

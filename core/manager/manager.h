@@ -24,6 +24,7 @@
 
 #include "core/manager/effect.h"
 #include "core/manager/input.h"
+#include "core/manager/probes.h"
 #include "core/manager/state.h"
 #include "core/prng.h"
 
@@ -56,6 +57,8 @@ class Manager {
   kj::Vector<Effect> takeEffects();
   kj::Maybe<Instant> nextDeadline() const;
   const ManagerState& state() const { return state_; }
+  // How often each rare path was taken (core/manager/probes.h); for the simulator's sweeps.
+  const ManagerProbes& probes() const { return probes_; }
 
  private:
   // Lifecycle, deadlines, commit (manager.c++).
@@ -154,6 +157,7 @@ class Manager {
 
   ManagerConfig config_;
   ManagerState state_;
+  ManagerProbes probes_;
   Prng prng_;
   Instant now_;
   kj::Vector<Effect> effects_;

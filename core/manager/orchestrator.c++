@@ -88,6 +88,7 @@ void Manager::reconcileReplicated(const ServiceRecord& service) {
     const Task& task = *record;
     if (!isLive(task)) continue;
     if (task.slot > replicas) {
+      probes_.hit(ManagerProbe::SERVICE_SCALED_DOWN);
       TaskId id = task.id;  // a copy: the record may go
       stopTask(id);         // scaled down
       continue;
@@ -152,6 +153,7 @@ void Manager::onTaskFinished(const Task& finished) {
   UnitKey unit = unitOf(task, service->second.spec.mode);
   OrchestratorState& orchestrator = state_.orchestrator;
   if (!wantsRestart(policy.condition, task.status.state)) {
+    probes_.hit(ManagerProbe::RESTART_CONDITION_DECLINED);
     orchestrator.deadUnits.insert(unit);
     return;
   }
@@ -161,11 +163,13 @@ void Manager::onTaskFinished(const Task& finished) {
       std::erase_if(history, [&](Instant at) { return now_ - at >= policy.window; });
     }
     if (static_cast<int64_t>(history.size()) >= policy.maxAttempts) {
+      probes_.hit(ManagerProbe::RESTART_LIMIT_REACHED);
       orchestrator.deadUnits.insert(unit);
       return;
     }
     history.push_back(now_);
   }
+  if (policy.delay > Duration()) probes_.hit(ManagerProbe::RESTART_DELAYED);
   orchestrator.restartsDue[unit] = now_ + policy.delay;
 }
 
@@ -178,9 +182,12 @@ void Manager::onNodeChanged(const NodeId& id) {
   auto byNode = tasksByNode_.find(id);
   if (byNode == tasksByNode_.end()) return;
   std::vector<TaskId> onNode(byNode->second.begin(), byNode->second.end());
+  bool sawLive = false;
   for (const TaskId& taskId : onNode) {
     const Task& task = state_.cluster.tasks.at(taskId);
     if (!isLive(task)) continue;
+    if (!sawLive) probes_.hit(ManagerProbe::NODE_LEFT_WITH_LIVE_TASKS);
+    sawLive = true;
     servicesToReconcile_.insert(task.serviceId);
     stopTask(taskId);
   }
@@ -196,6 +203,7 @@ void Manager::orphanTasks(const NodeId& id) {
     Task task = state_.cluster.tasks.at(taskId);
     if (task.status.state < TaskState::ASSIGNED || task.status.state > TaskState::RUNNING) continue;
     KJ_ASSERT(!isLive(task), "a DOWN node's tasks were stopped when it went down");
+    probes_.hit(ManagerProbe::TASKS_ORPHANED);
     task.status = TaskStatus{TaskState::ORPHANED, now_, "node down for too long", "", {}};
     servicesToReconcile_.insert(task.serviceId);
     putTask(std::move(task));

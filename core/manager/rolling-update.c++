@@ -48,6 +48,7 @@ void Manager::rollingUpdate(const ServiceRecord& service, const std::vector<Task
     stopTask(id);
     createTask(service, unit.slot, unit.node);
   }
+  probes_.hit(ManagerProbe::ROLLING_UPDATE_BATCH);
   update.batchActive = true;
   KJ_ASSERT(!batch.empty());
 }

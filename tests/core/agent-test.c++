@@ -108,6 +108,19 @@ TEST(AgentContract, StaleCompletionsAreIgnored) {
   agent.step(at(2), HeartbeatFailed{1, RpcError{}});
   EXPECT_EQ(agent.takeEffects().size(), 0u);
   EXPECT_EQ(agent.state(), before);
+  EXPECT_EQ(agent.probes().count(AgentProbe::STALE_SESSION_COMPLETION), 2u);
+}
+
+// Probes count the rare paths and nothing else: a session that times out opening counts once,
+// and the failure after it (backoff below the maximum) does not count as one at the maximum.
+TEST(AgentProbes, CountTheirPathOnly) {
+  Agent agent(AgentConfig{1});
+  start(agent);
+  EXPECT_EQ(agent.probes().count(AgentProbe::OPEN_TIMED_OUT), 0u);
+  agent.step(at(0) + limits::SESSION_START_TIMEOUT, Tick{});
+  EXPECT_EQ(agent.probes().count(AgentProbe::OPEN_TIMED_OUT), 1u);
+  EXPECT_EQ(agent.probes().count(AgentProbe::BACKOFF_AT_MAX), 0u);
+  EXPECT_EQ(agent.probes().count(AgentProbe::STALE_SESSION_COMPLETION), 0u);
 }
 
 TEST(AgentContract, NothingHappensAfterStop) {

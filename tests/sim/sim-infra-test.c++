@@ -1,6 +1,7 @@
 // The simulator's building blocks: event order, the hash chain, and swarm-testing profiles.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -8,6 +9,7 @@
 #include "sim/hash-chain.h"
 #include "sim/host-clock.h"
 #include "sim/network.h"
+#include "sim/probes.h"
 #include "sim/profile.h"
 #include "sim/world.h"
 
@@ -223,6 +225,50 @@ TEST(Network, DropAndDuplicateFollowTheProfileUntilCalmed) {
   for (int i = 0; i < 1000; ++i)
     EXPECT_EQ(network.route(1, 2, 0, at(1)).size(), 1u);
   EXPECT_EQ(network.counters().dropped, droppedBefore);
+}
+
+// Every probe has a distinct name under its core's prefix, and a tally starts with all of them.
+TEST(Probes, EveryProbeIsNamedOnceUnderItsPrefix) {
+  ProbeTally tally = emptyTally();
+  EXPECT_EQ(tally.size(),
+            agent::AgentProbes::SIZE + manager::ManagerProbes::SIZE + WorldProbes::SIZE);
+  for (const auto& [name, count] : tally) {
+    EXPECT_EQ(count, 0u) << name;
+    bool prefixed =
+        name.starts_with("agent.") || name.starts_with("manager.") || name.starts_with("world.");
+    EXPECT_TRUE(prefixed) << name;
+  }
+  EXPECT_EQ(neverHit(tally).size(), tally.size());
+}
+
+TEST(Probes, TalliesSumAndNameWhatWasNeverHit) {
+  agent::AgentProbes agentProbes;
+  agentProbes.hit(agent::AgentProbe::ASSIGNMENT_GAP_RESYNCED);
+  agentProbes.hit(agent::AgentProbe::ASSIGNMENT_GAP_RESYNCED);
+  manager::ManagerProbes managerProbes;
+  managerProbes.hit(manager::ManagerProbe::NODE_EXPIRED);
+  ProbeTally first = emptyTally();
+  addTo(first, agentProbes);
+  ProbeTally second = emptyTally();
+  addTo(second, agentProbes);
+  addTo(second, managerProbes);
+  addTo(first, second);
+  EXPECT_EQ(first.at("agent.assignment-gap-resynced"), 4u);
+  EXPECT_EQ(first.at("manager.node-expired"), 1u);
+  std::vector<std::string> missed = neverHit(first);
+  EXPECT_EQ(missed.size(), first.size() - 2);
+  EXPECT_EQ(std::count(missed.begin(), missed.end(), "manager.node-expired"), 0);
+}
+
+// A run reports its probes, and a run with faults reaches some of them.
+TEST(Probes, ARunReportsWhatItReached) {
+  WorldConfig config;
+  config.seed = 3;
+  config.duration = Duration::seconds(60);
+  RunResult result = runWorld(config);
+  ASSERT_TRUE(result.passed) << result.violation;
+  EXPECT_EQ(result.probes.size(), emptyTally().size());
+  EXPECT_LT(neverHit(result.probes).size(), result.probes.size());
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
   bad-usage      a bad flag or value exits 2 with one line naming the problem
   report         --report writes results.json, trace.ndjson and a self-contained report.html
   regressions    the seeds that found bugs pass (each named after what broke)
+  probes         a sweep names every probe with its count and the ones never hit; a required
+                 probe never hit fails the sweep; an unknown probe name is a usage error
 """
 import json
 import os
@@ -19,6 +21,14 @@ import tempfile
 # Under the sanitizers (about 40x slower) the long sweeps take their first tenth; the plain suite
 # runs them whole.
 SEEDS = "1..100" if os.environ.get("SWARMLET_SANITIZED") else "1..1000"
+
+
+REQUIRED_PROBES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "required-probes.txt")
+
+
+def required_probes():
+    lines = open(REQUIRED_PROBES).read().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def run(swarmsim, *args):
@@ -37,7 +47,8 @@ def one_run(swarmsim):
 
 
 def sweep(swarmsim):
-    r = run(swarmsim, "--seeds", SEEDS, "--jobs", "2")
+    r = run(swarmsim, "--seeds", SEEDS, "--jobs", "2",
+            "--require-probes", ",".join(required_probes()))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     count = int(SEEDS.split("..")[1])
     assert f"seeds {SEEDS}: {count} passed, 0 failed" in r.stdout, r.stdout[-2000:]
@@ -107,8 +118,39 @@ def regressions(swarmsim):
         assert r.returncode == 0, f"{what}: swarmsim {' '.join(args)}\n{r.stdout[-1500:]}"
 
 
+def probes(swarmsim):
+    names = run(swarmsim, "--list-probes").stdout.split()
+    assert len(names) == len(set(names)) and len(names) > 30, names
+    for name in required_probes():
+        assert name in names, f"{REQUIRED_PROBES} names {name}, which is not a probe"
+    # The text summary: every probe with its count, then the ones never hit.
+    r = run(swarmsim, "--seeds", "1..20", "--jobs", "2")
+    assert r.returncode == 0, r.stdout[-2000:]
+    listed = [line.split()[0] for line in r.stdout.splitlines() if line.startswith("  ")]
+    assert listed == sorted(names), listed
+    assert "probes never hit: " in r.stdout, r.stdout[-2000:]
+    # The JSON summary and a one-run --probes agree with each other's shape.
+    summary = json.loads(run(swarmsim, "--seeds", "1..20", "--jobs", "2", "--json").stdout)
+    assert sorted(summary["probes"]) == sorted(names), summary["probes"]
+    assert summary["probes_never_hit"] == [n for n in sorted(names) if summary["probes"][n] == 0]
+    one = run(swarmsim, "--seed", "3", "--probes")
+    assert "probes never hit: " in one.stdout, one.stdout[-2000:]
+    # Planted: a probe no run reaches (a refused credential; the simulated cluster has none) is
+    # required, so the sweep passes every invariant and still fails, naming the probe.
+    unreached = "agent.credentials-refused"
+    assert summary["probes"][unreached] == 0, summary["probes"]
+    r = run(swarmsim, "--seeds", "1..5", "--jobs", "2", "--require-probes", unreached)
+    assert r.returncode == 1, (r.returncode, r.stdout[-2000:])
+    assert f"REQUIRED PROBE NEVER HIT: {unreached}" in r.stdout, r.stdout[-2000:]
+    assert "seeds 1..5: 5 passed, 0 failed" in r.stdout, r.stdout[-2000:]
+    j = json.loads(run(swarmsim, "--seeds", "1..5", "--json", "--require-probes", unreached).stdout)
+    assert j["required_probes_never_hit"] == [unreached], j.get("required_probes_never_hit")
+    r = run(swarmsim, "--seed", "1", "--require-probes", "agent.no-such-probe")
+    assert r.returncode == 2 and "unknown probe 'agent.no-such-probe'" in r.stderr, r.stderr
+
+
 CHECKS = {"regressions": regressions, "one-run": one_run, "sweep": sweep, "determinism": determinism,
-          "same-hash": same_hash, "bad-usage": bad_usage, "report": report}
+          "same-hash": same_hash, "bad-usage": bad_usage, "report": report, "probes": probes}
 
 if __name__ == "__main__":
     swarmsim, check = sys.argv[1], sys.argv[2]

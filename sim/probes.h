@@ -1,0 +1,47 @@
+// A run's probes by name: the agent cores', the manager cores' (core/*/probes.h) and the world's
+// own, summed over every incarnation of every host. Every probe is present, hit or not, so a
+// sweep can name the ones it never reached.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/agent/probes.h"
+#include "core/manager/probes.h"
+
+namespace swarmlet::sim {
+
+// What only the world sees: faults that reached a state worth exercising.
+enum class WorldProbe : uint8_t {
+  UNREPLICATED_WRITES_LOST,  // a leader lost with writes its followers never got
+  AGENT_LOST_UNSYNCED,       // an agent crashed with store writes not yet synced
+  COUNT,
+};
+
+inline constexpr std::array<std::string_view, static_cast<size_t>(WorldProbe::COUNT)>
+    WORLD_PROBE_NAMES = {
+        "world.unreplicated-writes-lost",
+        "world.agent-lost-unsynced-writes",
+};
+
+using WorldProbes = ProbeCounts<WorldProbe>;
+
+// Probe name -> times hit.
+using ProbeTally = std::map<std::string, uint64_t>;
+
+// Every probe, at zero.
+ProbeTally emptyTally();
+
+void addTo(ProbeTally& tally, const agent::AgentProbes& probes);
+void addTo(ProbeTally& tally, const manager::ManagerProbes& probes);
+void addTo(ProbeTally& tally, const WorldProbes& probes);
+void addTo(ProbeTally& tally, const ProbeTally& other);
+
+// The probes of `tally` never hit, in name order.
+std::vector<std::string> neverHit(const ProbeTally& tally);
+
+}  // namespace swarmlet::sim
