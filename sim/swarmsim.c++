@@ -199,6 +199,7 @@ nlohmann::json resultJson(const WorldConfig& config, const RunResult& r,
           {"faults_scheduled", r.schedule.size()},
           {"registrations", r.stats.registrations},
           {"statuses_sent", r.stats.statusesSent},
+          {"late_deliveries", r.lateDeliveries},
           {"probes", r.probes},
           {"replay", replayCommand(config, faults)}};
 }
@@ -292,6 +293,8 @@ int runOne(Options& options, const std::vector<std::string>& required) {
   RunResult result = runWorld(config, makeSink(options, trace.get()));
   std::printf("faults scheduled: %zu, applied: %llu\n", result.schedule.size(),
               static_cast<unsigned long long>(result.stats.faultsApplied));
+  std::printf("late completions delivered to the cores: %s\n",
+              result.lateDeliveries ? "yes" : "no");
   std::printf("%s\n", verdictLine(result).c_str());
   bool ok = result.passed;
   if (options.checkDeterminism) {

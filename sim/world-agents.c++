@@ -61,8 +61,8 @@ void World::startAgent(AgentHost& agent, bool restart) {
   stepAgent(agent, start);
 }
 
-void World::stepAgent(AgentHost& agent, const agent::Input& input) {
-  if (stopped()) return;
+size_t World::stepAgent(AgentHost& agent, const agent::Input& input) {
+  if (stopped()) return 0;
   size_t violationsBefore = agent.core->violations().size();
   std::vector<agent::Effect> effects = agent.core->step(agent.clock.local(queue_.now()), input);
   result_.stats.steps++;
@@ -75,12 +75,14 @@ void World::stepAgent(AgentHost& agent, const agent::Input& input) {
   if (agent.core->violations().size() > violationsBefore) {
     const std::string& first = agent.core->violations()[violationsBefore];
     violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
-    return;
+    return effects.size();
   }
+  size_t produced = effects.size();
   agent.shell.intake(std::move(effects));
   if (config_.recordTaskStates) sampleTaskStates(agent);
   executeAgentOps(agent);
   wakeAgentLater(agent);
+  return produced;
 }
 
 // A sample whenever the agent's tasks change phase (none for a crashed agent).
@@ -209,13 +211,62 @@ void World::sendToManager(AgentHost& agent, ToManagerMessage message) {
 void World::onArriveAtAgent(const ArriveAtAgent& arrival) {
   AgentHost& agent = agents_[arrival.agent];
   if (!agent.alive || agent.gone || arrival.incarnation != agent.incarnation) return;
-  if (!agent.connection.has_value() || agent.connection->generation != arrival.generation) return;
+  if (!agent.connection.has_value() || agent.connection->generation != arrival.generation) {
+    if (lateDeliveries_) deliverLateArrival(agent, arrival);
+    return;
+  }
   std::optional<agent::Input> input =
       agent.shell.arrive(arrival.generation, ToAgentMessage(arrival.message));
   // Then whatever pushes an opened session releases (held while its open was unanswered).
   for (; input.has_value(); input = agent.shell.released()) {
     if (!agent.alive || !agent.connection.has_value()) return;
     deliverToAgent(agent, *agent.connection, *input);
+  }
+}
+
+// What the shell would have made of a message of a superseded generation, had it not dropped it.
+void World::deliverLateArrival(AgentHost& agent, const ArriveAtAgent& arrival) {
+  Generation generation = arrival.generation;
+  if (generation >= agent.core->state().session.generation) return;  // not stale to the core
+  std::optional<agent::Input> input = std::visit(
+      [&](const auto& m) -> std::optional<agent::Input> {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, shell::SessionReply>) {
+          if (m.error.has_value()) return agent::SessionFailed{generation, *m.error};
+          return agent::SessionOpened{generation, m.sessionId, m.message};
+        } else if constexpr (std::is_same_v<M, shell::HeartbeatReply>) {
+          if (m.error.has_value()) return agent::HeartbeatFailed{generation, *m.error};
+          return agent::HeartbeatAcked{generation, m.period};
+        } else if constexpr (std::is_same_v<M, shell::StatusesReply>) {
+          if (m.error.has_value()) return agent::StatusesFailed{generation, m.batch, *m.error};
+          return agent::StatusesAcked{generation, m.batch};
+        } else if constexpr (std::is_same_v<M, shell::SessionPush>) {
+          return agent::SessionMessageReceived{generation, m.message};
+        } else if constexpr (std::is_same_v<M, shell::AssignmentsPush>) {
+          return agent::AssignmentsReceived{generation, m.message};
+        } else {
+          static_assert(std::is_same_v<M, shell::SessionEnd>);
+          return agent::SessionFailed{generation, m.error};
+        }
+      },
+      arrival.message);
+  if (input.has_value()) deliverLate(agent, *input);
+}
+
+void World::deliverLate(AgentHost& agent, const agent::Input& input) {
+  // Deadlines due at this instant are handled in the same step, and may act: the rule holds only
+  // when none is due.
+  std::optional<Instant> due = agent.core->nextDeadline();
+  bool quiet = !due.has_value() || *due > agent.clock.local(queue_.now());
+  std::optional<agent::AgentState> before;
+  if (quiet) before = agent.core->state();
+  size_t effects = stepAgent(agent, input);
+  if (!before.has_value() || stopped()) return;
+  if (effects > 0 || !(agent.core->state() == *before)) {
+    violation("agent: a late completion changed the agent",
+              agent.node.value + ": " + format(input) + " (stale: its session or operation was " +
+                  "superseded) produced " + std::to_string(effects) + " effects" +
+                  (agent.core->state() == *before ? "" : " and changed the agent's state"));
   }
 }
 
@@ -269,7 +320,13 @@ void World::onExecutorFinished(const ExecutorFinished& finished) {
   AgentHost& agent = agents_[finished.agent];
   if (!agent.alive || agent.gone || finished.incarnation != agent.incarnation) return;
   auto it = agent.operations.find(finished.task);
-  if (it == agent.operations.end() || it->second.first != finished.operation) return;
+  if (it == agent.operations.end() || it->second.first != finished.operation) {
+    // A canceled operation's second completion, or one a newer operation replaced.
+    if (lateDeliveries_) {
+      deliverLate(agent, agent::ExecutorDone{finished.task, finished.operation, finished.result});
+    }
+    return;
+  }
   agent.operations.erase(it);
   stepAgent(agent, agent::ExecutorDone{finished.task, finished.operation, finished.result});
 }

@@ -192,7 +192,12 @@ class World {
 
   // world-agents.c++: the agents' shells.
   void startAgent(AgentHost& agent, bool restart);
-  void stepAgent(AgentHost& agent, const agent::Input& input);
+  // Returns how many effects the step produced.
+  size_t stepAgent(AgentHost& agent, const agent::Input& input);
+  // In a late-delivery run: `input`, a completion the core must ignore, goes to the core anyway,
+  // and must change nothing.
+  void deliverLate(AgentHost& agent, const agent::Input& input);
+  void deliverLateArrival(AgentHost& agent, const ArriveAtAgent& arrival);
   void executeAgentOps(AgentHost& agent);
   void executeAgentOp(AgentHost& agent, shell::AgentPortOp& op);
   void sendToManager(AgentHost& agent, ToManagerMessage message);
@@ -240,6 +245,7 @@ class World {
   Prng world_;
   // Each agent's clock rate and offset, and the offset steps at restarts (the CLOCK family).
   Prng clocks_;
+  bool lateDeliveries_ = false;
   std::vector<ManagerHost> managers_;
   std::vector<AgentHost> agents_;
   std::optional<uint32_t> leader_;

@@ -2,6 +2,8 @@
 // checks at the end of a run.
 #include "sim/world.h"
 
+#include <kj/exception.h>
+
 #include <chrono>
 
 #include "core/format.h"
@@ -17,6 +19,8 @@ constexpr uint64_t NETWORK_STREAM = 1;
 constexpr uint64_t WORKLOAD_STREAM = 2;
 constexpr uint64_t WORLD_STREAM = 3;
 constexpr uint64_t CLOCKS_STREAM = 4;
+// Its own stream, so that the choice leaves every other draw of the run as it was.
+constexpr uint64_t LATE_STREAM = 5;
 // A clock runs at most this far off true time, in parts per million, whatever the profile says.
 constexpr int64_t CLOCK_PPM_MAX = 100'000;
 
@@ -45,7 +49,9 @@ World::World(const WorldConfig& config, const EventSink& sink)
       network_(profile_, Prng::deriveSeed(config.seed, NETWORK_STREAM)),
       workload_(Prng::deriveSeed(config.seed, WORKLOAD_STREAM)),
       world_(Prng::deriveSeed(config.seed, WORLD_STREAM)),
-      clocks_(Prng::deriveSeed(config.seed, CLOCKS_STREAM)) {
+      clocks_(Prng::deriveSeed(config.seed, CLOCKS_STREAM)),
+      lateDeliveries_(Prng(Prng::deriveSeed(config.seed, LATE_STREAM)).uniform(2) == 1) {
+  result_.lateDeliveries = lateDeliveries_;
   KJ_REQUIRE(config.managers >= 1 && config.agents >= 1, "a cluster needs a manager and an agent");
   for (uint32_t i = 0; i < config.managers; ++i) {
     ManagerHost host;
@@ -90,7 +96,16 @@ RunResult World::run() {
   while (!queue_.empty() && !stopped()) {
     auto entry = queue_.pop();
     result_.stats.events++;
-    dispatch(entry.payload);
+    // A core's own assertion is a bug found like any other: reported with the run's seed and
+    // shrunk by its rule, never a crash of the whole sweep.
+    try {
+      dispatch(entry.payload);
+    } catch (const kj::Exception& e) {
+      std::string description = e.getDescription().cStr();
+      violation(ruleOf("assertion: ", description),
+                std::string(e.getFile()) + ":" + std::to_string(e.getLine()) + ": " + description);
+      break;
+    }
     if (config_.wallBudgetSeconds > 0 && result_.stats.events % 4096 == 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
             config_.wallBudgetSeconds) {

@@ -105,6 +105,10 @@ struct RunResult {
   RunStats stats;
   std::vector<Span> timeline;
   std::vector<TaskSample> taskSamples;  // when recordTaskStates
+  // Half the seeds deliver to the agent cores what the production shell drops before them:
+  // replies and pushes of superseded session generations, completions of canceled executor
+  // operations (the core contract allows both; the cores must ignore them).
+  bool lateDeliveries = false;
   // Every probe of the cores and the world, summed over the run (sim/probes.h).
   ProbeTally probes;
 };
