@@ -285,6 +285,17 @@ void World::checkLiveness() {
                       " at the agent but " + format(task->second.status.state) + " at the manager");
         return;
       }
+      // A task still running must have heard the manager's last word: told to stop, it stops.
+      // (A finished task's desired state may change after its end without the agent needing it.)
+      if (!isTerminal(entry.task.status.state) &&
+          task->second.desiredState != entry.task.desiredState) {
+        violation("liveness: every task an agent runs has the manager's desired state",
+                  id.value + " on " + agent.node.value + " is wanted " +
+                      format(task->second.desiredState) + " by the manager but " +
+                      format(entry.task.desiredState) + " at the agent, which runs it " +
+                      format(entry.task.status.state));
+        return;
+      }
     }
   }
   for (const auto& [id, service] : cluster.cluster.services) {
