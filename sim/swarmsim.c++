@@ -200,6 +200,7 @@ nlohmann::json resultJson(const WorldConfig& config, const RunResult& r,
           {"registrations", r.stats.registrations},
           {"statuses_sent", r.stats.statusesSent},
           {"late_deliveries", r.lateDeliveries},
+          {"workload", format(r.workload)},
           {"probes", r.probes},
           {"replay", replayCommand(config, faults)}};
 }
@@ -275,6 +276,7 @@ int runOne(Options& options, const std::vector<std::string>& required) {
               SWARMLET_BUILD_ID);
   std::printf("profile: %s\n", format(profileFor(config)).c_str());
   std::printf("replay: %s\n", replayCommand(config, options.faults).c_str());
+  std::printf("workload: %s\n", format(drawWorkloadMix(config.seed)).c_str());
   std::fflush(stdout);
   std::unique_ptr<std::ofstream> trace;
   std::string traceFile = options.trace;

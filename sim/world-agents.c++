@@ -307,6 +307,13 @@ void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& ope
                         secret.value);
         }
       }
+      for (const ConfigId& config : it->second.task.spec.configs) {
+        if (agent.configs.count(config) == 0) {
+          violation("agent: a task prepared before its config was installed",
+                    agent.node.value + ": " + operation.taskId.value + " prepared without config " +
+                        config.value);
+        }
+      }
     }
   }
   agent.operations[operation.taskId] = {operation.operation, operation.call};

@@ -1,4 +1,4 @@
-// Faults, the workload and the heal phase of the simulated cluster.
+// Faults and the heal phase of the simulated cluster.
 #include "core/format.h"
 #include "sim/world-impl.h"
 
@@ -165,50 +165,6 @@ void World::applyPartitions() {
   }
 }
 
-void World::workloadStep() {
-  Instant now = queue_.now();
-  if (healing_ || now >= Instant::origin() + config_.duration) return;
-  if (!secret_.has_value() && services_.empty()) {
-    control(manager::CreateSecret{"database-password", "s3cret"});
-    schedule(now + Duration::seconds(1), WorkloadStep{});
-    return;
-  }
-  if (services_.size() < config_.services) {
-    manager::ServiceSpec spec;
-    spec.name = "service-" + std::to_string(services_.size());
-    spec.replicas = config_.replicas;
-    spec.task.command = "/usr/bin/app";
-    spec.task.args = {"--serve"};
-    spec.task.env = {{"VERSION", "1"}};
-    if (services_.empty() && secret_.has_value()) spec.task.secrets = {*secret_};
-    // Big services roll in larger steps, so an update finishes within the heal phase.
-    spec.update.parallelism = 1 + config_.replicas / 10;
-    spec.update.delay = Duration::seconds(1);
-    // Ask once per missing service; the answer records its id.
-    for (uint32_t i = 0; i < config_.services; ++i) {
-      spec.name = "service-" + std::to_string(i);
-      control(manager::CreateService{spec});
-    }
-  } else if (leader_.has_value()) {
-    const ServiceId& id = services_[workload_.uniform(services_.size())];
-    const auto& services = managers_[*leader_].core->state().cluster.services;
-    auto service = services.find(id);
-    if (service != services.end()) {
-      uint64_t roll = workload_.uniform(10);
-      if (roll < 5) {
-        int64_t replicas = 1 + static_cast<int64_t>(workload_.uniform(2 * config_.replicas));
-        control(manager::ScaleService{id, replicas});
-      } else if (roll < 8) {
-        manager::ServiceSpec spec = service->second.spec;
-        spec.task.env["VERSION"] = std::to_string(workload_.uniform(1000));
-        control(manager::UpdateService{id, spec});
-      }
-    }
-  }
-  Duration next = Duration::seconds(10) + workload_.uniformDuration(Duration::seconds(30));
-  schedule(now + next, WorkloadStep{});
-}
-
 void World::heal() {
   healing_ = true;
   record("world", "heal", {}, 0);
@@ -226,6 +182,7 @@ void World::heal() {
     }
   }
   if (!leader_.has_value()) schedule(queue_.now(), ElectLeader{term_});
+  schedule(queue_.now() + Duration::seconds(10), WorkloadRestore{});
 }
 
 void World::spanBegin(const std::string& host, const std::string& kind) {

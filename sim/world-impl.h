@@ -23,6 +23,7 @@
 #include "sim/hash-chain.h"
 #include "sim/host-clock.h"
 #include "sim/manager-checker.h"
+#include "sim/workload.h"
 #include "sim/world.h"
 
 namespace swarmlet::sim {
@@ -104,11 +105,13 @@ struct AgentStopRequest {
   uint64_t incarnation = 0;
 };
 struct HealBegins {};
+// The heal phase puts back what the workload changed (world-workload.c++).
+struct WorkloadRestore {};
 struct RunEnds {};
-using WorldEvent =
-    std::variant<AgentWake, ManagerWake, ArriveAtManager, ArriveAtAgent, ExecutorFinished,
-                 DescribeFinished, AgentSynced, ManagerCommitted, Replicated, FaultBegins,
-                 FaultEnds, ElectLeader, WorkloadStep, AgentStopRequest, HealBegins, RunEnds>;
+using WorldEvent = std::variant<AgentWake, ManagerWake, ArriveAtManager, ArriveAtAgent,
+                                ExecutorFinished, DescribeFinished, AgentSynced, ManagerCommitted,
+                                Replicated, FaultBegins, FaultEnds, ElectLeader, WorkloadStep,
+                                WorkloadRestore, AgentStopRequest, HealBegins, RunEnds>;
 
 // --- Hosts -----------------------------------------------------------------------------------
 
@@ -225,15 +228,27 @@ class World {
   void crashManager(ManagerHost& manager);
   void breakSessionsVia(std::optional<uint32_t> manager, const std::string& why);
 
-  // world-faults.c++: faults and workload.
+  // world-faults.c++: faults and the heal phase.
   void beginFault(const Fault& fault);
   void endFault(const Fault& fault);
   void fireArmedLeaderCrash(ManagerHost& leader);
-  void workloadStep();
   void heal();
   void applyPartitions();
   void spanBegin(const std::string& host, const std::string& kind);
   void spanEnd(const std::string& host, const std::string& kind, const std::string& label = "");
+
+  // world-workload.c++: the operator's side.
+  void workloadStep();
+  void createMissingServices();
+  void featureStep(const manager::ServiceRecord& service);
+  void restartPolicyStep(const manager::ServiceRecord& service);
+  void availabilityStep(const manager::ServiceRecord& service);
+  void nodeRemovalStep(const manager::ServiceRecord& service);
+  void dependencyStep(const manager::ServiceRecord& service);
+  void serviceChurnStep(const manager::ServiceRecord& service);
+  void globalServiceStep(const manager::ServiceRecord& service);
+  std::optional<NodeId> drawNode();
+  void restoreWorkload();
 
   WorldConfig config_;
   EventSink sink_;
@@ -246,6 +261,7 @@ class World {
   // Each agent's clock rate and offset, and the offset steps at restarts (the CLOCK family).
   Prng clocks_;
   bool lateDeliveries_ = false;
+  WorkloadMix mix_;
   std::vector<ManagerHost> managers_;
   std::vector<AgentHost> agents_;
   std::optional<uint32_t> leader_;
@@ -269,7 +285,11 @@ class World {
   std::vector<Fault> activePartitions_;
   // LEADER_CRASH_AFTER_COMMIT faults waiting for the leader's next commit, oldest first.
   std::vector<Fault> armedLeaderCrashes_;
-  std::optional<SecretId> secret_;
+  // What the workload made and the leader confirmed, oldest first.
+  std::vector<SecretId> secrets_;
+  std::vector<ConfigId> configs_;
+  std::optional<ServiceId> globalService_;
+  uint64_t secretsMade_ = 0;
 };
 
 }  // namespace swarmlet::sim

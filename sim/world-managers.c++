@@ -109,10 +109,24 @@ void World::executeManagerOp(ManagerHost& manager, shell::ManagerPortOp& op) {
         } else if constexpr (std::is_same_v<E, shell::ControlReply>) {
           auto control = manager.controls.extract(e.answer.request);
           if (control.empty() || e.answer.error.has_value()) return;
-          if (std::holds_alternative<manager::CreateService>(control.mapped())) {
-            services_.push_back(ServiceId{e.answer.id});
-          } else if (std::holds_alternative<manager::CreateSecret>(control.mapped())) {
-            secret_ = SecretId{e.answer.id};
+          const manager::ControlOperation& asked = control.mapped();
+          if (const auto* create = std::get_if<manager::CreateService>(&asked)) {
+            if (create->spec.mode == manager::ServiceMode::GLOBAL) {
+              globalService_ = ServiceId{e.answer.id};
+            } else {
+              services_.push_back(ServiceId{e.answer.id});
+            }
+          } else if (const auto* remove = std::get_if<manager::RemoveService>(&asked)) {
+            std::erase(services_, remove->service);
+            if (globalService_ == remove->service) globalService_.reset();
+          } else if (std::holds_alternative<manager::CreateSecret>(asked)) {
+            secrets_.push_back(SecretId{e.answer.id});
+          } else if (const auto* removeSecret = std::get_if<manager::RemoveSecret>(&asked)) {
+            std::erase(secrets_, removeSecret->secret);
+          } else if (std::holds_alternative<manager::CreateConfig>(asked)) {
+            configs_.push_back(ConfigId{e.answer.id});
+          } else if (const auto* removeConfig = std::get_if<manager::RemoveConfig>(&asked)) {
+            std::erase(configs_, removeConfig->config);
           }
         }
       },

@@ -52,6 +52,8 @@ World::World(const WorldConfig& config, const EventSink& sink)
       clocks_(Prng::deriveSeed(config.seed, CLOCKS_STREAM)),
       lateDeliveries_(Prng(Prng::deriveSeed(config.seed, LATE_STREAM)).uniform(2) == 1) {
   result_.lateDeliveries = lateDeliveries_;
+  mix_ = drawWorkloadMix(config.seed);
+  result_.workload = mix_;
   KJ_REQUIRE(config.managers >= 1 && config.agents >= 1, "a cluster needs a manager and an agent");
   for (uint32_t i = 0; i < config.managers; ++i) {
     ManagerHost host;
@@ -206,6 +208,8 @@ void World::dispatch(const WorldEvent& event) {
           onElectLeader(e);
         } else if constexpr (std::is_same_v<E, WorkloadStep>) {
           workloadStep();
+        } else if constexpr (std::is_same_v<E, WorkloadRestore>) {
+          restoreWorkload();
         } else if constexpr (std::is_same_v<E, AgentStopRequest>) {
           AgentHost& agent = agents_[e.agent];
           if (agent.alive && !agent.gone && e.incarnation == agent.incarnation) {
@@ -294,6 +298,29 @@ void World::checkLiveness() {
                       format(task->second.desiredState) + " by the manager but " +
                       format(entry.task.desiredState) + " at the agent, which runs it " +
                       format(entry.task.status.state));
+        return;
+      }
+    }
+  }
+  for (const auto& [id, service] : cluster.cluster.services) {
+    if (service.spec.mode != manager::ServiceMode::GLOBAL) continue;
+    for (const AgentHost& agent : agents_) {
+      auto node = cluster.cluster.nodes.find(agent.node);
+      if (agent.gone || node == cluster.cluster.nodes.end() ||
+          node->second.status != manager::NodeStatus::READY ||
+          node->second.availability != NodeAvailability::ACTIVE) {
+        continue;
+      }
+      int64_t running = 0;
+      for (const auto& [taskId, task] : cluster.cluster.tasks) {
+        running += task.serviceId == id && task.nodeId == agent.node &&
+                   task.desiredState == TaskState::RUNNING &&
+                   task.status.state == TaskState::RUNNING;
+      }
+      if (running != 1) {
+        violation("liveness: every global service once on every active node",
+                  "service " + service.spec.name + " runs " + std::to_string(running) +
+                      " tasks on " + agent.node.value + ", which is ready and active");
         return;
       }
     }

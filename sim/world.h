@@ -18,6 +18,7 @@
 #include "sim/network.h"
 #include "sim/probes.h"
 #include "sim/profile.h"
+#include "sim/workload.h"
 
 namespace swarmlet::sim {
 
@@ -109,6 +110,8 @@ struct RunResult {
   // replies and pushes of superseded session generations, completions of canceled executor
   // operations (the core contract allows both; the cores must ignore them).
   bool lateDeliveries = false;
+  // What the workload did besides the basic service operations (sim/workload.h).
+  WorkloadMix workload;
   // Every probe of the cores and the world, summed over the run (sim/probes.h).
   ProbeTally probes;
 };
