@@ -97,8 +97,9 @@ long envNumber(const char* name, long fallback) {
 void measureCreate(int runs) {
   const auto replicas = static_cast<size_t>(envNumber("E2E_MEASURE_REPLICAS", REPLICAS_DEFAULT));
   const Milliseconds idlePeriod{envNumber("E2E_MEASURE_IDLE_S", 0) * 1000};
-  const Milliseconds idle = idlePeriod.count() > 0 ? idlePeriod : IDLE_PERIOD_DEFAULT;
-  const Milliseconds settle = idlePeriod.count() > 0 ? std::min(idle, IDLE_SETTLE) : IDLE_SETTLE;
+  const Milliseconds idleWindow = idlePeriod.count() > 0 ? idlePeriod : IDLE_PERIOD_DEFAULT;
+  const Milliseconds settle =
+      idlePeriod.count() > 0 ? std::min(idleWindow, IDLE_SETTLE) : IDLE_SETTLE;
   const std::string count = std::to_string(replicas);
   Summary toRunning, toProcesses;
   std::string idle;
@@ -125,8 +126,8 @@ void measureCreate(int runs) {
     std::cerr << "run " << run + 1 << ": " << running << " s to " << count << " RUNNING\n";
     if (run == runs - 1) {
       pause(settle);
-      auto [rss, cpu] = idleCost(cluster.manager().pid, idle);
-      double seconds = std::chrono::duration<double>(idle).count();
+      auto [rss, cpu] = idleCost(cluster.manager().pid, idleWindow);
+      double seconds = std::chrono::duration<double>(idleWindow).count();
       char text[200];
       std::snprintf(text, sizeof(text),
                     "swarmd (manager and agent) idle with %zu tasks: %.1f MiB resident, %.2f%% "
