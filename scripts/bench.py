@@ -149,7 +149,9 @@ def floor_ratio(figure, value):
 def format_ratio(ratio):
     if ratio is None:
         return "-"
-    return "inf" if math.isinf(ratio) else f"{ratio:.2f}"
+    if math.isinf(ratio):
+        return "inf"
+    return f"{ratio:.2f}" if ratio >= 0.01 or ratio == 0 else f"{ratio:.1e}"
 
 
 def format_number(value):
