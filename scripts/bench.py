@@ -329,12 +329,17 @@ def histogram_svg(samples, unit):
     if len(samples) < 2:
         return ""
     width, height, bins = 420, 120, 30
-    lo, hi = min(samples), max(samples)
+    ordered = sorted(samples)
+    lo = ordered[0]
+    # Beyond the 99th percentile, samples go to the last bin, so that a few outliers do not
+    # squeeze the distribution into the first bins.
+    clipped = len(ordered) >= 100
+    hi = ordered[int(0.99 * (len(ordered) - 1))] if clipped else ordered[-1]
     if hi <= lo:
         hi = lo + 1
     counts = [0] * bins
     for s in samples:
-        counts[min(bins - 1, int((s - lo) / (hi - lo) * bins))] += 1
+        counts[max(0, min(bins - 1, int((s - lo) / (hi - lo) * bins)))] += 1
     top = max(counts)
     bar = width / bins
     parts = [f'<svg width="{width}" height="{height + 16}" xmlns="http://www.w3.org/2000/svg">']
@@ -344,7 +349,8 @@ def histogram_svg(samples, unit):
                      f'height="{h:.1f}" fill="#58a"><title>{c}</title></rect>')
     parts.append(f'<text x="0" y="{height + 13}" font-size="11">{format_number(lo)} {unit}</text>')
     parts.append(f'<text x="{width}" y="{height + 13}" font-size="11" text-anchor="end">'
-                 f'{format_number(hi)} {unit}</text></svg>')
+                 f'{format_number(hi)} {unit}{" (p99; beyond it in the last bar)" if clipped else ""}'
+                 '</text></svg>')
     return "".join(parts)
 
 
