@@ -4,6 +4,7 @@
 // core time alone (no store, no network).
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -132,6 +133,89 @@ void BM_StatusesAbsorbed(benchmark::State& state) {
   state.SetItemsProcessed(updates);
 }
 BENCHMARK(BM_StatusesAbsorbed)->Arg(1)->Arg(0);
+
+// Both sides of BM_StatusesAbsorbed in one run, interleaved so that both see the same machine:
+// each iteration makes 50 calls on a cluster whose batch is flushed by count, then 50 calls on
+// one where every call gets its own store write. Counters: statuses/s of each and their ratio.
+void BM_StatusesAbsorbedBatchedAgainstPerCall(benchmark::State& state) {
+  struct Side {
+    explicit Side(bool batched) : batched(batched), cluster(100) {
+      cluster.create(spec(ServiceMode::REPLICATED, 10000));
+      cluster.advance(limits::ASSIGNMENT_QUIET_PERIOD);
+      std::map<NodeId, size_t> index;
+      for (const auto& [node, session] : cluster.sessions) {
+        index[node] = byNode.size();
+        byNode.push_back({node, {}});
+      }
+      for (const auto& [id, task] : cluster.manager.state().cluster.tasks)
+        byNode[index[task.nodeId]].second.push_back(id);
+    }
+    // One call of 100 updates; returns its seconds.
+    double call() {
+      const auto& [node, tasks] = byNode[calls % byNode.size()];
+      Instant stamp = Instant::origin() + Duration::nanoseconds(static_cast<int64_t>(++calls));
+      StatusesReceived statuses{++cluster.request, node, cluster.sessions[node], {}};
+      statuses.updates.reserve(tasks.size());
+      for (const TaskId& id : tasks) {
+        statuses.updates.push_back(
+            TaskStatusUpdate{id, TaskStatus{TaskState::RUNNING, stamp, "", "", {}}});
+      }
+      updates += static_cast<double>(tasks.size());
+      Input input = std::move(statuses);
+      auto start = std::chrono::steady_clock::now();
+      cluster.manager.step(cluster.now, input);
+      if (!batched) {
+        cluster.now = cluster.now + limits::UPDATE_BATCH_INTERVAL;
+        cluster.manager.step(cluster.now, Tick{});
+      }
+      benchmark::DoNotOptimize(cluster.manager.takeEffects());
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!batched && calls % 50 == 0) cluster.heartbeatAll();
+      return seconds;
+    }
+    bool batched;
+    Cluster cluster;
+    std::vector<std::pair<NodeId, std::vector<TaskId>>> byNode;
+    size_t calls = 0;
+    double updates = 0;
+  };
+  Side batched(true);
+  Side perCall(false);
+  double batchedSeconds = 0;
+  double perCallSeconds = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 50; ++i)
+      batchedSeconds += batched.call();
+    for (int i = 0; i < 50; ++i)
+      perCallSeconds += perCall.call();
+  }
+  const double batchedRate = batched.updates / batchedSeconds;
+  const double perCallRate = perCall.updates / perCallSeconds;
+  state.counters["batched_per_s"] = batchedRate;
+  state.counters["per_call_per_s"] = perCallRate;
+  state.counters["ratio"] = batchedRate / perCallRate;
+  state.SetItemsProcessed(static_cast<int64_t>(batched.updates + perCall.updates));
+}
+BENCHMARK(BM_StatusesAbsorbedBatchedAgainstPerCall)->Unit(benchmark::kMillisecond);
+
+// 1,000 registered nodes; each iteration is one heartbeat of the next node in turn, answered.
+// Time moves 5 ms per heartbeat, so that every node beats once per 5 s period (SwarmKit's
+// default) and none goes DOWN.
+void BM_HeartbeatsAbsorbed(benchmark::State& state) {
+  Cluster cluster(1000);
+  std::vector<std::pair<NodeId, SessionId>> sessions(cluster.sessions.begin(),
+                                                     cluster.sessions.end());
+  size_t next = 0;
+  for (auto _ : state) {
+    const auto& [node, session] = sessions[next++ % sessions.size()];
+    cluster.now = cluster.now + Duration::milliseconds(5);
+    cluster.manager.step(cluster.now, HeartbeatReceived{++cluster.request, node, session});
+    benchmark::DoNotOptimize(cluster.manager.takeEffects());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_HeartbeatsAbsorbed);
 
 // 1,000 nodes. Each iteration creates a global service (1,000 tasks created, placed and
 // persisted) and lets the quiet period pass, so that every node's stream sends one INCREMENTAL.

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/samples.h"
 #include "io/codec.h"
 #include "io/manager-server.h"
 
@@ -254,6 +255,7 @@ void BM_HeartbeatRoundTrip(benchmark::State& state) {
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
             .count());
   }
+  bench::writeSamples("heartbeat-round-trip-us", micros);
   std::sort(micros.begin(), micros.end());
   auto at = [&](double q) { return micros[static_cast<size_t>(q * (micros.size() - 1))]; };
   state.counters["p50_us"] = at(0.50);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/samples.h"
 #include "io/agent-store.h"
 
 namespace swarmlet::io {
@@ -140,6 +141,7 @@ void BM_DurableStatusWrites(benchmark::State& state) {
       latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(group));
+  bench::writeSamples("commit-ms-per-sync-" + std::to_string(group), latencies);
   state.counters["commit_p50_ms"] = percentile(latencies, 0.50);
   state.counters["commit_p99_ms"] = percentile(latencies, 0.99);
 }

@@ -5,6 +5,8 @@
 //   - from a task process killed with SIGKILL (restart delay 0) to its replacement RUNNING;
 //   - and, once, swarmd's resident memory and CPU while idle with the 100 tasks.
 // Each three times (E2E_MEASURE_RUNS=N for more); prints the median and the maximum.
+// E2E_MEASURE_REPLICAS=N creates N replicas instead of 100 and E2E_MEASURE_IDLE_S=S measures the
+// idle cost over S seconds instead of 10 (scripts/bench.sh --smoke uses both to stay short).
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,11 +24,11 @@
 namespace swarmlet::e2e {
 namespace {
 
-constexpr size_t REPLICAS = 100;
+constexpr size_t REPLICAS_DEFAULT = 100;
 constexpr Milliseconds FAST_POLL{20};
 constexpr Milliseconds MEASURE_LIMIT{120'000};
 constexpr Milliseconds IDLE_SETTLE{3'000};
-constexpr Milliseconds IDLE_PERIOD{10'000};
+constexpr Milliseconds IDLE_PERIOD_DEFAULT{10'000};
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -86,45 +88,61 @@ std::pair<double, double> idleCost(pid_t pid, Milliseconds period) {
   return {rss, cpu};
 }
 
+// The positive integer in environment variable `name`, or `fallback`.
+long envNumber(const char* name, long fallback) {
+  const char* text = ::getenv(name);
+  return text != nullptr && std::atol(text) > 0 ? std::atol(text) : fallback;
+}
+
 void measureCreate(int runs) {
+  const auto replicas = static_cast<size_t>(envNumber("E2E_MEASURE_REPLICAS", REPLICAS_DEFAULT));
+  const Milliseconds idlePeriod{envNumber("E2E_MEASURE_IDLE_S", 0) * 1000};
+  const Milliseconds idleWindow = idlePeriod.count() > 0 ? idlePeriod : IDLE_PERIOD_DEFAULT;
+  const Milliseconds settle =
+      idlePeriod.count() > 0 ? std::min(idleWindow, IDLE_SETTLE) : IDLE_SETTLE;
+  const std::string count = std::to_string(replicas);
   Summary toRunning, toProcesses;
   std::string idle;
   for (int run = 0; run < runs; ++run) {
     Cluster cluster;
     cluster.init("solo");
     Clock::time_point start = Clock::now();
-    cluster.createSleepers("hundred", REPLICAS);
+    cluster.createSleepers("hundred", replicas);
     bool processesSeen = false;
     double processes = 0;
-    double running = timeUntil(start, "100 RUNNING", [&] {
-      if (!processesSeen && cluster.taskProcesses().size() == REPLICAS) {
+    double running = timeUntil(start, count + " RUNNING", [&] {
+      if (!processesSeen && cluster.taskProcesses().size() == replicas) {
         processesSeen = true;
         processes = secondsSince(start);
       }
-      return cluster.runningTasks("hundred").size() == REPLICAS;
+      return cluster.runningTasks("hundred").size() == replicas;
     });
     if (!processesSeen) {
-      processes = timeUntil(start, "100 processes",
-                            [&] { return cluster.taskProcesses().size() == REPLICAS; });
+      processes = timeUntil(start, count + " processes",
+                            [&] { return cluster.taskProcesses().size() == replicas; });
     }
     toRunning.runs.push_back(running);
     toProcesses.runs.push_back(processes);
-    std::cerr << "run " << run + 1 << ": " << running << " s to 100 RUNNING\n";
+    std::cerr << "run " << run + 1 << ": " << running << " s to " << count << " RUNNING\n";
     if (run == runs - 1) {
-      pause(IDLE_SETTLE);
-      auto [rss, cpu] = idleCost(cluster.manager().pid, IDLE_PERIOD);
-      double seconds = std::chrono::duration<double>(IDLE_PERIOD).count();
+      pause(settle);
+      auto [rss, cpu] = idleCost(cluster.manager().pid, idleWindow);
+      double seconds = std::chrono::duration<double>(idleWindow).count();
       char text[200];
       std::snprintf(text, sizeof(text),
-                    "swarmd (manager and agent) idle with 100 tasks: %.1f MiB resident, %.2f%% "
+                    "swarmd (manager and agent) idle with %zu tasks: %.1f MiB resident, %.2f%% "
                     "of a core over %.0f s (resolution %.2f%%)",
-                    rss, cpu, seconds,
+                    replicas, rss, cpu, seconds,
                     100.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds);
       idle = text;
     }
   }
-  std::cout << toRunning.line("service create --replicas 100 -> 100 RUNNING (one node)") << "\n";
-  std::cout << toProcesses.line("service create --replicas 100 -> 100 task processes") << "\n";
+  std::cout << toRunning.line("service create --replicas " + count + " -> " + count +
+                              " RUNNING (one node)")
+            << "\n";
+  std::cout << toProcesses.line("service create --replicas " + count + " -> " + count +
+                                " task processes")
+            << "\n";
   std::cout << idle << "\n";
 }
 
