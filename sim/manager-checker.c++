@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -156,18 +157,29 @@ void ManagerChecker::checkTouched(const manager::ManagerState& state) {
   }
   for (const TaskId& id : orphans_)
     fail("live task " + id.value + " of a removed service");
-  for (const auto& [kind, id] : touched_) {
-    if (static_cast<manager::RecordKind>(kind) != manager::RecordKind::TASK) continue;
-    auto unit = unitOfTask_.find(TaskId{id});
-    if (unit == unitOfTask_.end()) continue;
-    const Task& task = store_.tasks.at(TaskId{id});
-    if (finished(task.status.state)) fail("task " + id + " finished but is still live");
+  auto checkUnitOf = [&](const TaskId& id) {
+    auto unit = unitOfTask_.find(id);
+    if (unit == unitOfTask_.end()) return;
+    const Task& task = store_.tasks.at(id);
+    if (finished(task.status.state)) fail("task " + id.value + " finished but is still live");
     const std::set<TaskId>& holders = units_.at(unit->second);
     if (holders.size() > 1) {
       const Task& second = store_.tasks.at(*std::next(holders.begin()));
       fail("a second live task " + second.id.value + " in slot " + std::to_string(second.slot) +
            " node " + second.nodeId.value + " of service " +
            store_.services.at(second.serviceId).spec.name);
+    }
+  };
+  // The units of every written task, and of every live task of a written service (a service
+  // created or changing mode moves its tasks' units).
+  for (const auto& [kind, id] : touched_) {
+    if (static_cast<manager::RecordKind>(kind) == manager::RecordKind::TASK) {
+      checkUnitOf(TaskId{id});
+    } else if (static_cast<manager::RecordKind>(kind) == manager::RecordKind::SERVICE) {
+      auto live = liveByService_.find(ServiceId{id});
+      if (live == liveByService_.end()) continue;
+      for (const TaskId& task : live->second)
+        checkUnitOf(task);
     }
   }
 }
@@ -450,21 +462,63 @@ void ManagerChecker::checkControlAnswer(const manager::ControlAnswer& answer) {
   if (!stored) fail("control answer names " + answer.id + " before it is stored");
 }
 
+// One pass over the tasks in id order and one sort of the live ones by unit, without copying a
+// task's ids: violations come out in the order a set of units filled in id order would give
+// (per task: finished, then a second live task in its unit).
 void ManagerChecker::checkUnits(const manager::ManagerState& state) {
-  std::set<Unit> live;
+  struct Occupant {
+    const ServiceId* service;
+    uint64_t slot;
+    const NodeId* node;  // nullptr: a replicated service's slot
+    size_t order;
+    const Task* task;
+    const manager::ServiceRecord* record;
+  };
+  static const NodeId NO_NODE;
+  std::vector<Occupant> live;
+  std::vector<std::pair<size_t, std::string>> found;
+  size_t order = 0;
+  const manager::ServiceRecord* last = nullptr;
   for (const auto& [id, task] : state.cluster.tasks) {
+    ++order;
     if (!wanted(task)) continue;
-    auto service = state.cluster.services.find(task.serviceId);
-    if (service == state.cluster.services.end()) {
-      fail("live task " + id.value + " of a removed service");
+    if (last == nullptr || last->id != task.serviceId) {
+      auto service = state.cluster.services.find(task.serviceId);
+      last = service == state.cluster.services.end() ? nullptr : &service->second;
+    }
+    if (last == nullptr) {
+      found.emplace_back(2 * order, "live task " + id.value + " of a removed service");
       continue;
     }
-    if (finished(task.status.state)) fail("task " + id.value + " finished but is still live");
-    if (!live.insert(unitFor(task, service->second.spec.mode)).second) {
-      fail("a second live task " + id.value + " in slot " + std::to_string(task.slot) + " node " +
-           task.nodeId.value + " of service " + service->second.spec.name);
+    if (finished(task.status.state)) {
+      found.emplace_back(2 * order, "task " + id.value + " finished but is still live");
     }
+    bool global = last->spec.mode == manager::ServiceMode::GLOBAL;
+    live.push_back(Occupant{&task.serviceId, global ? 0 : task.slot,
+                            global ? &task.nodeId : nullptr, order, &task, last});
   }
+  auto key = [](const Occupant& o) {
+    return std::tie(o.service->value, o.slot, o.node == nullptr ? NO_NODE.value : o.node->value,
+                    o.order);
+  };
+  std::sort(live.begin(), live.end(),
+            [&](const Occupant& a, const Occupant& b) { return key(a) < key(b); });
+  for (size_t i = 1; i < live.size(); ++i) {
+    const Occupant& a = live[i - 1];
+    const Occupant& b = live[i];
+    bool sameNode =
+        (a.node == nullptr) == (b.node == nullptr) && (a.node == nullptr || *a.node == *b.node);
+    if (*a.service != *b.service || a.slot != b.slot || !sameNode) continue;
+    const Task& task = *b.task;
+    found.emplace_back(2 * b.order + 1, "a second live task " + task.id.value + " in slot " +
+                                            std::to_string(task.slot) + " node " +
+                                            task.nodeId.value + " of service " +
+                                            b.record->spec.name);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [at, what] : found)
+    fail(std::move(what));
 }
 
 void ManagerChecker::checkMirror(const manager::ManagerState& state) {
