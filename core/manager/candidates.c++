@@ -39,17 +39,43 @@ bool Candidates::eligible(const NodeId& id) const {
   return it != nodes_.end() && it->second.eligible;
 }
 
+// Re-keys the node's entries in place (extract, change the key, insert back): no allocation and
+// no copy of the id on the hot path.
 void Candidates::count(const NodeId& id, const ServiceId& service, int64_t delta) {
   KJ_REQUIRE(delta == 1 || delta == -1);
   auto it = nodes_.try_emplace(id).first;
   Node& node = it->second;
-  if (node.eligible) unrank(id, node);
   auto counted = node.services.try_emplace(service, 0).first;
   KJ_REQUIRE(delta > 0 || (counted->second > 0 && node.total > 0), id.value, service.value);
-  counted->second += delta;
+  size_t oldTotal = node.total;
+  size_t oldCount = counted->second;
   node.total += delta;
+  counted->second += delta;
+  if (node.eligible) {
+    auto entry = order_.extract({oldTotal, id});
+    KJ_DASSERT(!entry.empty());
+    entry.value().first = node.total;
+    order_.insert(std::move(entry));
+    for (const auto& [other, count] : node.services) {
+      size_t before = &other == &counted->first ? oldCount : count;
+      if (before == 0) {
+        ranked_[other].emplace(count, node.total, id);
+        continue;
+      }
+      auto ranked = ranked_.find(other);
+      KJ_DASSERT(ranked != ranked_.end());
+      auto rankedEntry = ranked->second.extract({before, oldTotal, id});
+      KJ_DASSERT(!rankedEntry.empty());
+      if (count == 0) {
+        if (ranked->second.empty()) ranked_.erase(ranked);
+        continue;
+      }
+      std::get<0>(rankedEntry.value()) = count;
+      std::get<1>(rankedEntry.value()) = node.total;
+      ranked->second.insert(std::move(rankedEntry));
+    }
+  }
   if (counted->second == 0) node.services.erase(counted);
-  if (node.eligible) rank(id, node);
   if (!node.eligible && node.total == 0) nodes_.erase(it);
 }
 
