@@ -7,8 +7,8 @@
 #include <kj/debug.h>
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
-#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -467,7 +467,6 @@ void ManagerChecker::checkControlAnswer(const manager::ControlAnswer& answer) {
 // (per task: finished, then a second live task in its unit).
 void ManagerChecker::checkUnits(const manager::ManagerState& state) {
   struct Occupant {
-    const ServiceId* service;
     uint64_t slot;
     const NodeId* node;  // nullptr: a replicated service's slot
     size_t order;
@@ -494,21 +493,26 @@ void ManagerChecker::checkUnits(const manager::ManagerState& state) {
       found.emplace_back(2 * order, "task " + id.value + " finished but is still live");
     }
     bool global = last->spec.mode == manager::ServiceMode::GLOBAL;
-    live.push_back(Occupant{&task.serviceId, global ? 0 : task.slot,
-                            global ? &task.nodeId : nullptr, order, &task, last});
+    live.push_back(
+        Occupant{global ? 0 : task.slot, global ? &task.nodeId : nullptr, order, &task, last});
   }
-  auto key = [](const Occupant& o) {
-    return std::tie(o.service->value, o.slot, o.node == nullptr ? NO_NODE.value : o.node->value,
-                    o.order);
-  };
-  std::sort(live.begin(), live.end(),
-            [&](const Occupant& a, const Occupant& b) { return key(a) < key(b); });
+  // A service is its record's address (one record per id), so the sort compares no service ids;
+  // the order of services is then the address order, but what is reported is put back in id
+  // order below.
+  std::sort(live.begin(), live.end(), [](const Occupant& a, const Occupant& b) {
+    if (a.record != b.record) return std::less<const void*>{}(a.record, b.record);
+    if (a.slot != b.slot) return a.slot < b.slot;
+    const std::string& x = a.node == nullptr ? NO_NODE.value : a.node->value;
+    const std::string& y = b.node == nullptr ? NO_NODE.value : b.node->value;
+    int order = x.compare(y);
+    return order != 0 ? order < 0 : a.order < b.order;
+  });
   for (size_t i = 1; i < live.size(); ++i) {
     const Occupant& a = live[i - 1];
     const Occupant& b = live[i];
     bool sameNode =
         (a.node == nullptr) == (b.node == nullptr) && (a.node == nullptr || *a.node == *b.node);
-    if (*a.service != *b.service || a.slot != b.slot || !sameNode) continue;
+    if (a.record != b.record || a.slot != b.slot || !sameNode) continue;
     const Task& task = *b.task;
     found.emplace_back(2 * b.order + 1, "a second live task " + task.id.value + " in slot " +
                                             std::to_string(task.slot) + " node " +
