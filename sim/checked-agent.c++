@@ -2,8 +2,16 @@
 
 namespace swarmlet::sim {
 
-CheckedAgent::CheckedAgent(const agent::AgentConfig& config)
-    : agent_(std::make_unique<agent::Agent>(config)) {}
+CheckedAgent::CheckedAgent(const agent::AgentConfig& config, uint32_t fullCheckEvery)
+    : agent_(std::make_unique<agent::Agent>(config)), worker_(fullCheckEvery) {}
+
+void CheckedAgent::checkAll() {
+  size_t before = worker_.violations().size();
+  worker_.checkAll(agent_->state());
+  for (size_t i = before; i < worker_.violations().size(); ++i) {
+    violations_.push_back(worker_.violations()[i]);
+  }
+}
 
 std::vector<agent::Effect> CheckedAgent::step(Instant now, const agent::Input& input) {
   agent_->step(now, input);
@@ -24,6 +32,7 @@ std::vector<agent::Effect> CheckedAgent::step(Instant now, const agent::Input& i
 }
 
 void CheckedAgent::crash(const agent::AgentConfig& config) {
+  checkAll();
   crashedProbes_.add(agent_->probes());
   agent_ = std::make_unique<agent::Agent>(config);
   // A new process: readiness, generations and heartbeats start over.
@@ -32,6 +41,7 @@ void CheckedAgent::crash(const agent::AgentConfig& config) {
 }
 
 void CheckedAgent::crash(const agent::AgentConfig& config, const agent::StoreSnapshot& survivor) {
+  checkAll();
   crashedProbes_.add(agent_->probes());
   agent_ = std::make_unique<agent::Agent>(config);
   session_ = AgentChecker{};

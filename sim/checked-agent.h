@@ -18,14 +18,21 @@ namespace swarmlet::sim {
 
 class CheckedAgent {
  public:
-  explicit CheckedAgent(const agent::AgentConfig& config);
+  // `fullCheckEvery` as for WorkerChecker: 1 compares the agent's whole memory with its store
+  // after every step; more checks each step on what it touched and the whole on that schedule.
+  explicit CheckedAgent(const agent::AgentConfig& config, uint32_t fullCheckEvery = 1);
 
   // Steps the agent, takes its effects and checks the invariants. A failed check is recorded in
   // violations(), not thrown, so the caller decides how to report it.
   std::vector<agent::Effect> step(Instant now, const agent::Input& input);
 
-  // The agent's process died: its memory, executor operations and sends in flight are gone; the
-  // store survives. A new core is built with `config`; the caller steps Start with store().
+  // The whole-state checks, now (before a crash throws the memory away, and at the end of a run).
+  // A failure is recorded in violations().
+  void checkAll();
+
+  // The agent's process died (checkAll() runs first, on the memory it loses): its memory, executor
+  // operations and sends in flight are gone; the store survives. A new core is built with `config`;
+  // the caller steps Start with store().
   void crash(const agent::AgentConfig& config);
   // The same, for a shell whose store lost the writes not yet synced: `survivor` is what is left.
   void crash(const agent::AgentConfig& config, const agent::StoreSnapshot& survivor);

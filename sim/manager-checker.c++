@@ -7,6 +7,7 @@
 #include <kj/debug.h>
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 #include <utility>
 #include <variant>
@@ -16,6 +17,21 @@
 #include "core/manager/manager.h"
 
 namespace swarmlet::sim {
+namespace {
+
+// The checker's own reading of docs/manager.md, written apart from the core's helpers so that a
+// bug in one of those cannot hide from it: a task occupies its unit while the orchestrator wants
+// it to run, and a status from COMPLETE on is final.
+bool wanted(const Task& task) {
+  return task.desiredState <= TaskState::RUNNING;
+}
+
+bool finished(TaskState state) {
+  return state >= TaskState::COMPLETE;
+}
+
+}  // namespace
+
 ManagerChecker::ManagerChecker(Duration heartbeatPeriod, uint32_t fullCheckEvery)
     : period_(heartbeatPeriod), fullCheckEvery_(fullCheckEvery) {
   KJ_REQUIRE(fullCheckEvery >= 1);
@@ -141,23 +157,41 @@ void ManagerChecker::checkTouched(const manager::ManagerState& state) {
   }
   for (const TaskId& id : orphans_)
     fail("live task " + id.value + " of a removed service");
-  for (const auto& [kind, id] : touched_) {
-    if (static_cast<manager::RecordKind>(kind) != manager::RecordKind::TASK) continue;
-    auto unit = unitOfTask_.find(TaskId{id});
-    if (unit == unitOfTask_.end()) continue;
-    const Task& task = store_.tasks.at(TaskId{id});
-    if (isTerminal(task.status.state)) fail("task " + id + " finished but is still live");
-    const std::set<TaskId>& holders = units_[unit->second];
+  auto checkUnitOf = [&](const TaskId& id) {
+    auto unit = unitOfTask_.find(id);
+    if (unit == unitOfTask_.end()) return;
+    const Task& task = store_.tasks.at(id);
+    if (finished(task.status.state)) fail("task " + id.value + " finished but is still live");
+    const std::set<TaskId>& holders = units_.at(unit->second);
     if (holders.size() > 1) {
       const Task& second = store_.tasks.at(*std::next(holders.begin()));
       fail("a second live task " + second.id.value + " in slot " + std::to_string(second.slot) +
            " node " + second.nodeId.value + " of service " +
            store_.services.at(second.serviceId).spec.name);
     }
+  };
+  // The units of every written task, and of every live task of a written service (a service
+  // created or changing mode moves its tasks' units).
+  for (const auto& [kind, id] : touched_) {
+    if (static_cast<manager::RecordKind>(kind) == manager::RecordKind::TASK) {
+      checkUnitOf(TaskId{id});
+    } else if (static_cast<manager::RecordKind>(kind) == manager::RecordKind::SERVICE) {
+      auto live = liveByService_.find(ServiceId{id});
+      if (live == liveByService_.end()) continue;
+      for (const TaskId& task : live->second)
+        checkUnitOf(task);
+    }
   }
 }
 
+ManagerChecker::Unit ManagerChecker::unitFor(const Task& task, manager::ServiceMode mode) {
+  // A global service keeps one task per node, a replicated one per slot.
+  if (mode == manager::ServiceMode::GLOBAL) return Unit{task.serviceId, 0, task.nodeId};
+  return Unit{task.serviceId, task.slot, NodeId{}};
+}
+
 void ManagerChecker::rebuildUnits() {
+  liveByService_.clear();
   units_.clear();
   unitOfTask_.clear();
   orphans_.clear();
@@ -165,7 +199,35 @@ void ManagerChecker::rebuildUnits() {
     indexTask(task);
 }
 
-void ManagerChecker::unindexTask(const TaskId& id) {
+// `stored` is the record as store_ holds it before the write that replaces or deletes it.
+void ManagerChecker::unindexTask(const Task& stored) {
+  if (!wanted(stored)) return;
+  auto live = liveByService_.find(stored.serviceId);
+  if (live != liveByService_.end()) {
+    live->second.erase(stored.id);
+    if (live->second.empty()) liveByService_.erase(live);
+  }
+  liftFromUnit(stored.id);
+}
+
+void ManagerChecker::indexTask(const Task& task) {
+  if (!wanted(task)) return;
+  liveByService_[task.serviceId].insert(task.id);
+  placeInUnit(task);
+}
+
+void ManagerChecker::placeInUnit(const Task& task) {
+  auto service = store_.services.find(task.serviceId);
+  if (service == store_.services.end()) {
+    orphans_.insert(task.id);
+    return;
+  }
+  Unit unit = unitFor(task, service->second.spec.mode);
+  units_[unit].insert(task.id);
+  unitOfTask_.emplace(task.id, std::move(unit));
+}
+
+void ManagerChecker::liftFromUnit(const TaskId& id) {
   orphans_.erase(id);
   auto unit = unitOfTask_.find(id);
   if (unit == unitOfTask_.end()) return;
@@ -175,16 +237,15 @@ void ManagerChecker::unindexTask(const TaskId& id) {
   unitOfTask_.erase(unit);
 }
 
-void ManagerChecker::indexTask(const Task& task) {
-  if (!manager::isLive(task)) return;
-  auto service = store_.services.find(task.serviceId);
-  if (service == store_.services.end()) {
-    orphans_.insert(task.id);
-    return;
+// A service was created, changed mode or was removed (store_ already says which): only its own
+// live tasks move between units and orphans.
+void ManagerChecker::reindexService(const ServiceId& service) {
+  auto live = liveByService_.find(service);
+  if (live == liveByService_.end()) return;
+  for (const TaskId& id : live->second) {
+    liftFromUnit(id);
+    placeInUnit(store_.tasks.at(id));
   }
-  manager::UnitKey unit = manager::unitOf(task, service->second.spec.mode);
-  units_[unit].insert(task.id);
-  unitOfTask_.emplace(task.id, std::move(unit));
 }
 
 // A restart keeps the store (the shell hands it over) and drops every session.
@@ -218,9 +279,12 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
     if (const auto* del = std::get_if<manager::Delete>(&write)) {
       touched_.emplace(static_cast<int>(del->kind), del->id);
       if (del->kind == manager::RecordKind::NODE) registrationChains_.erase(NodeId{del->id});
-      if (del->kind == manager::RecordKind::TASK) unindexTask(TaskId{del->id});
+      if (del->kind == manager::RecordKind::TASK) {
+        auto stored = store_.tasks.find(TaskId{del->id});
+        if (stored != store_.tasks.end()) unindexTask(stored->second);
+      }
       applyWrite(store_, write);
-      if (del->kind == manager::RecordKind::SERVICE) rebuildUnits();
+      if (del->kind == manager::RecordKind::SERVICE) reindexService(ServiceId{del->id});
       continue;
     }
     const manager::Record& record = std::get<manager::Put>(write).record;
@@ -228,12 +292,12 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
         [&](const auto& r) { touched_.emplace(static_cast<int>(record.index()), r.id.value); },
         record);
     if (const auto* service = std::get_if<manager::ServiceRecord>(&record)) {
-      // A new service or a changed mode moves units: index again (rare).
+      // A new service or a changed mode moves its own tasks' units.
       auto before = store_.services.find(service->id);
       bool moved =
           before == store_.services.end() || before->second.spec.mode != service->spec.mode;
       applyWrite(store_, write);
-      if (moved) rebuildUnits();
+      if (moved) reindexService(service->id);
       continue;
     }
     if (const auto* task = std::get_if<Task>(&record)) {
@@ -242,14 +306,12 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
           before != store_.tasks.end() && before->second.status.state >= TaskState::ASSIGNED;
       if (!wasPlaced && task->status.state >= TaskState::ASSIGNED) placed.insert(task->id);
       checkPutTask(*task);
+      if (before != store_.tasks.end()) unindexTask(before->second);
     } else if (const auto* node = std::get_if<manager::NodeRecord>(&record)) {
       checkDown(now, *node);
     }
     applyWrite(store_, write);
-    if (const auto* task = std::get_if<Task>(&record)) {
-      unindexTask(task->id);
-      indexTask(*task);
-    }
+    if (const auto* task = std::get_if<Task>(&record)) indexTask(*task);
   }
   for (const TaskId& id : placed) {
     auto task = store_.tasks.find(id);
@@ -400,21 +462,67 @@ void ManagerChecker::checkControlAnswer(const manager::ControlAnswer& answer) {
   if (!stored) fail("control answer names " + answer.id + " before it is stored");
 }
 
+// One pass over the tasks in id order and one sort of the live ones by unit, without copying a
+// task's ids: violations come out in the order a set of units filled in id order would give
+// (per task: finished, then a second live task in its unit).
 void ManagerChecker::checkUnits(const manager::ManagerState& state) {
-  std::set<manager::UnitKey> live;
+  struct Occupant {
+    uint64_t slot;
+    const NodeId* node;  // nullptr: a replicated service's slot
+    size_t order;
+    const Task* task;
+    const manager::ServiceRecord* record;
+  };
+  static const NodeId NO_NODE;
+  std::vector<Occupant> live;
+  std::vector<std::pair<size_t, std::string>> found;
+  size_t order = 0;
+  const manager::ServiceRecord* last = nullptr;
   for (const auto& [id, task] : state.cluster.tasks) {
-    if (!manager::isLive(task)) continue;
-    auto service = state.cluster.services.find(task.serviceId);
-    if (service == state.cluster.services.end()) {
-      fail("live task " + id.value + " of a removed service");
+    ++order;
+    if (!wanted(task)) continue;
+    if (last == nullptr || last->id != task.serviceId) {
+      auto service = state.cluster.services.find(task.serviceId);
+      last = service == state.cluster.services.end() ? nullptr : &service->second;
+    }
+    if (last == nullptr) {
+      found.emplace_back(2 * order, "live task " + id.value + " of a removed service");
       continue;
     }
-    if (isTerminal(task.status.state)) fail("task " + id.value + " finished but is still live");
-    if (!live.insert(manager::unitOf(task, service->second.spec.mode)).second) {
-      fail("a second live task " + id.value + " in slot " + std::to_string(task.slot) + " node " +
-           task.nodeId.value + " of service " + service->second.spec.name);
+    if (finished(task.status.state)) {
+      found.emplace_back(2 * order, "task " + id.value + " finished but is still live");
     }
+    bool global = last->spec.mode == manager::ServiceMode::GLOBAL;
+    live.push_back(
+        Occupant{global ? 0 : task.slot, global ? &task.nodeId : nullptr, order, &task, last});
   }
+  // A service is its record's address (one record per id), so the sort compares no service ids;
+  // the order of services is then the address order, but what is reported is put back in id
+  // order below.
+  std::sort(live.begin(), live.end(), [](const Occupant& a, const Occupant& b) {
+    if (a.record != b.record) return std::less<const void*>{}(a.record, b.record);
+    if (a.slot != b.slot) return a.slot < b.slot;
+    const std::string& x = a.node == nullptr ? NO_NODE.value : a.node->value;
+    const std::string& y = b.node == nullptr ? NO_NODE.value : b.node->value;
+    int order = x.compare(y);
+    return order != 0 ? order < 0 : a.order < b.order;
+  });
+  for (size_t i = 1; i < live.size(); ++i) {
+    const Occupant& a = live[i - 1];
+    const Occupant& b = live[i];
+    bool sameNode =
+        (a.node == nullptr) == (b.node == nullptr) && (a.node == nullptr || *a.node == *b.node);
+    if (a.record != b.record || a.slot != b.slot || !sameNode) continue;
+    const Task& task = *b.task;
+    found.emplace_back(2 * b.order + 1, "a second live task " + task.id.value + " in slot " +
+                                            std::to_string(task.slot) + " node " +
+                                            task.nodeId.value + " of service " +
+                                            b.record->spec.name);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [at, what] : found)
+    fail(std::move(what));
 }
 
 void ManagerChecker::checkMirror(const manager::ManagerState& state) {

@@ -82,10 +82,24 @@ class ManagerChecker {
   void checkUnits(const manager::ManagerState& state);
   void checkMirror(const manager::ManagerState& state);
   void checkTouched(const manager::ManagerState& state);
-  // The live-unit index of store_: rebuilt whole, or updated for one task record.
+  // The live-unit index of store_, the checker's own (it never asks the core which unit a task
+  // occupies): rebuilt whole when a Start replaces the store, otherwise updated for one task
+  // record, or for one service's live tasks when that service is created, changes mode or is
+  // removed.
+  struct Unit {
+    ServiceId service;
+    uint64_t slot = 0;
+    NodeId node;
+
+    auto operator<=>(const Unit&) const = default;
+  };
+  static Unit unitFor(const Task& task, manager::ServiceMode mode);
   void rebuildUnits();
-  void unindexTask(const TaskId& id);
+  void unindexTask(const Task& stored);
   void indexTask(const Task& task);
+  void placeInUnit(const Task& task);
+  void liftFromUnit(const TaskId& id);
+  void reindexService(const ServiceId& service);
   void fail(std::string what);
 
   Duration period_;
@@ -94,10 +108,11 @@ class ManagerChecker {
   uint64_t sinceFullCheck_ = 0;
   // What the persisting step being observed wrote (ids by record kind).
   std::set<std::pair<int, std::string>> touched_;
-  // Live tasks of store_ by the unit they occupy, the unit of each, and the live tasks whose
-  // service is not stored.
-  std::map<manager::UnitKey, std::set<TaskId>> units_;
-  std::map<TaskId, manager::UnitKey> unitOfTask_;
+  // Live tasks of store_ by service (stored or not), by the unit they occupy, the unit of each,
+  // and the live tasks whose service is not stored.
+  std::map<ServiceId, std::set<TaskId>> liveByService_;
+  std::map<Unit, std::set<TaskId>> units_;
+  std::map<TaskId, Unit> unitOfTask_;
   std::set<TaskId> orphans_;
   manager::ClusterState store_;
   std::vector<std::string> violations_;

@@ -1,10 +1,10 @@
 #include "sim/worker-checker.h"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 #include <variant>
 
-#include "core/agent/task-runner.h"
 #include "core/format.h"
 #include "core/limits.h"
 
@@ -23,13 +23,62 @@ bool sameExceptStatus(const Task& record, const Task& task) {
          record.spec == task.spec;
 }
 
+// A rewrite that changes nothing an observer sees (the timestamp aside). The checker's own, not
+// the core's, so that a bug there cannot hide from it.
+bool unchanged(const TaskStatus& a, const TaskStatus& b) {
+  return a.state == b.state && a.message == b.message && a.error == b.error &&
+         a.exitCode == b.exitCode;
+}
+
+// The meaning of one store operation (core/agent/store.h), on the checker's mirror. Returns
+// false when the record it needs is missing.
+bool apply(StoreSnapshot& store, const StoreOp& op) {
+  if (const auto* put = std::get_if<PutTask>(&op)) {
+    Task& record = store[put->task.id].task;
+    record = put->task;
+    record.status = TaskStatus{};
+    return true;
+  }
+  if (const auto* assigned = std::get_if<SetAssigned>(&op)) {
+    auto it = store.find(assigned->taskId);
+    if (it == store.end()) return false;
+    it->second.assigned = assigned->assigned;
+    return true;
+  }
+  if (const auto* status = std::get_if<PutStatus>(&op)) {
+    auto it = store.find(status->taskId);
+    if (it == store.end()) return false;
+    it->second.status = status->status;
+    return true;
+  }
+  return store.erase(std::get<DeleteTask>(op).taskId) == 1;
+}
+
+const TaskId& opTask(const StoreOp& op) {
+  return std::visit(
+      [](const auto& o) -> const TaskId& {
+        using O = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<O, PutTask>) {
+          return o.task.id;
+        } else {
+          return o.taskId;
+        }
+      },
+      op);
+}
+
 }  // namespace
+
+WorkerChecker::WorkerChecker(uint32_t fullCheckEvery) : fullCheckEvery_(fullCheckEvery) {
+  if (fullCheckEvery_ == 0) fullCheckEvery_ = 1;
+}
 
 void WorkerChecker::fail(std::string what) {
   violations_.push_back(std::move(what));
 }
 
 void WorkerChecker::restarted() {
+  fullCheckDue_ = true;
   operations_.clear();
   batchInFlight_.reset();
   streamGeneration_ = 0;
@@ -51,6 +100,8 @@ void WorkerChecker::restarted(const agent::StoreSnapshot& survivor) {
 
 void WorkerChecker::observe(Instant now, const Input& input, const std::vector<Effect>& effects,
                             const AgentState& state) {
+  touched_.clear();
+  touchInput(input);
   observeInput(input);
   bool stopping = false;
   for (const Effect& effect : effects)
@@ -59,8 +110,10 @@ void WorkerChecker::observe(Instant now, const Input& input, const std::vector<E
     if (const auto* persist = std::get_if<Persist>(&effect)) {
       checkPersist(now, *persist);
     } else if (const auto* operation = std::get_if<ExecutorOperation>(&effect)) {
+      touch(operation->taskId);
       checkOperation(*operation);
     } else if (const auto* cancel = std::get_if<CancelOperation>(&effect)) {
+      touch(cancel->taskId);
       auto it = operations_.find(cancel->taskId);
       if (it == operations_.end() || it->second.operation != cancel->operation) {
         fail("cancel-operation op=" + std::to_string(cancel->operation) + " " +
@@ -75,7 +128,25 @@ void WorkerChecker::observe(Instant now, const Input& input, const std::vector<E
   }
   if (const auto* received = std::get_if<AssignmentsReceived>(&input))
     checkStream(*received, state);
+  if (fullCheckEvery_ == 1 || fullCheckDue_ || ++sinceFullCheck_ >= fullCheckEvery_) {
+    checkState(state);
+  } else {
+    checkTouched(state);
+  }
+}
+
+void WorkerChecker::checkAll(const AgentState& state) {
   checkState(state);
+}
+
+void WorkerChecker::touchInput(const Input& input) {
+  if (const auto* done = std::get_if<ExecutorDone>(&input)) {
+    touch(done->task);
+  } else if (const auto* received = std::get_if<AssignmentsReceived>(&input)) {
+    for (const AssignmentChange& change : received->message.changes) {
+      if (const auto* task = std::get_if<Task>(&change.item)) touch(task->id);
+    }
+  }
 }
 
 // The agent's stream position must be the checker's own: a message that does not chain (a
@@ -131,6 +202,7 @@ void WorkerChecker::observeInput(const Input& input) {
 void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
   if (persist.ops.empty()) fail("an empty persist");
   for (const StoreOp& op : persist.ops) {
+    touch(opTask(op));
     if (const auto* put = std::get_if<PutStatus>(&op)) {
       auto it = store_.find(put->taskId);
       if (it != store_.end() && it->second.status.has_value()) {
@@ -139,7 +211,7 @@ void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
           fail("status of " + put->taskId.value + " moved backwards: " + format(previous) + " -> " +
                format(put->status));
         }
-        if (sameStatus(previous, put->status)) {
+        if (unchanged(previous, put->status)) {
           fail("an unchanged status of " + put->taskId.value + " written again");
         } else if (put->status.timestamp != now) {
           fail("status of " + put->taskId.value + " changed without a fresh timestamp");
@@ -159,7 +231,7 @@ void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
       lastDesired_.erase(deleted->taskId);
       lastSent_.erase(deleted->taskId);
     }
-    if (!applyStoreOp(store_, op)) fail("store op on a missing record: " + format(op));
+    if (!apply(store_, op)) fail("store op on a missing record: " + format(op));
   }
 }
 
@@ -195,6 +267,7 @@ void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state,
     lastSent_.clear();
   }
   for (const TaskStatusUpdate& update : send.updates) {
+    touch(update.taskId);
     const auto& history = persisted_[update.taskId];
     bool found = false;
     for (const TaskStatus& status : history)
@@ -213,49 +286,51 @@ void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state,
   }
 }
 
-void WorkerChecker::checkState(const AgentState& state) {
-  const auto& tasks = state.worker.tasks;
-  if (tasks.size() != store_.size()) {
-    fail("memory holds " + std::to_string(tasks.size()) + " tasks, the store " +
+void WorkerChecker::checkCounts(const AgentState& state) {
+  if (state.worker.tasks.size() != store_.size()) {
+    fail("memory holds " + std::to_string(state.worker.tasks.size()) + " tasks, the store " +
          std::to_string(store_.size()));
   }
-  // Memory and store are both ordered by task id: walk them in step while the ids agree (the
-  // usual case) instead of looking each task up.
-  auto next = store_.begin();
-  for (const auto& [id, entry] : tasks) {
-    auto stored = next != store_.end() && next->first == id ? next : store_.find(id);
-    if (stored == store_.end()) {
-      fail("task " + id.value + " in memory but not in the store");
-      continue;
-    }
-    next = std::next(stored);
-    const StoredTask& record = stored->second;
-    if (!sameExceptStatus(record.task, entry.task) || record.assigned != entry.assigned ||
-        record.status != entry.task.status) {
-      fail("task " + id.value + " differs between memory and store");
-    }
-    auto operation = operations_.find(id);
-    bool tracked = operation != operations_.end();
-    // A stopped agent ignores completions, so only a running one must agree.
-    bool running = state.phase == AgentPhase::RUNNING;
-    if (running && (entry.operation.has_value() != tracked ||
-                    (tracked && *entry.operation != operation->second.operation))) {
-      fail("operation bookkeeping of " + id.value + " disagrees with the effects");
-    }
-    auto [seen, fresh] = lastState_.try_emplace(id, entry.task.status.state);
-    if (!fresh && entry.task.status.state < seen->second) {
-      fail("status of " + id.value + " moved backwards in memory");
-    }
-    seen->second = entry.task.status.state;
-    auto [desired, first] = lastDesired_.try_emplace(id, entry.task.desiredState);
-    if (!first && entry.task.desiredState < desired->second) {
-      fail("desired state of " + id.value + " decreased");
-    }
-    desired->second = entry.task.desiredState;
+}
+
+// One task in memory against its record (nullptr: none) and the checker's own bookkeeping.
+void WorkerChecker::checkTask(const TaskId& id, const TaskEntry& entry, const StoredTask* record,
+                              const AgentState& state) {
+  if (record == nullptr) {
+    fail("task " + id.value + " in memory but not in the store");
+    return;
   }
-  for (const auto& [id, status] : state.reporter.pending) {
-    if (tasks.count(id) == 0) fail("a pending status for unknown task " + id.value);
+  if (!sameExceptStatus(record->task, entry.task) || record->assigned != entry.assigned ||
+      record->status != entry.task.status) {
+    fail("task " + id.value + " differs between memory and store");
   }
+  auto operation = operations_.find(id);
+  bool tracked = operation != operations_.end();
+  // A stopped agent ignores completions, so only a running one must agree.
+  bool running = state.phase == AgentPhase::RUNNING;
+  if (running && (entry.operation.has_value() != tracked ||
+                  (tracked && *entry.operation != operation->second.operation))) {
+    fail("operation bookkeeping of " + id.value + " disagrees with the effects");
+  }
+  auto [seen, fresh] = lastState_.try_emplace(id, entry.task.status.state);
+  if (!fresh && entry.task.status.state < seen->second) {
+    fail("status of " + id.value + " moved backwards in memory");
+  }
+  seen->second = entry.task.status.state;
+  auto [desired, first] = lastDesired_.try_emplace(id, entry.task.desiredState);
+  if (!first && entry.task.desiredState < desired->second) {
+    fail("desired state of " + id.value + " decreased");
+  }
+  desired->second = entry.task.desiredState;
+}
+
+void WorkerChecker::checkPending(const TaskId& id, const AgentState& state) {
+  if (state.reporter.pending.count(id) != 0 && state.worker.tasks.count(id) == 0) {
+    fail("a pending status for unknown task " + id.value);
+  }
+}
+
+void WorkerChecker::checkReporter(const AgentState& state) {
   if (state.phase == AgentPhase::RUNNING) {
     std::optional<BatchId> inFlight;
     if (state.reporter.inFlight.has_value()) inFlight = state.reporter.inFlight->batch;
@@ -263,6 +338,49 @@ void WorkerChecker::checkState(const AgentState& state) {
       fail("the reporter's batch in flight disagrees with the effects");
     }
   }
+}
+
+// The step's part of checkState: the tasks it named, and the counts.
+void WorkerChecker::checkTouched(const AgentState& state) {
+  checkCounts(state);
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  const auto& tasks = state.worker.tasks;
+  for (const TaskId& id : touched_) {
+    auto entry = tasks.find(id);
+    auto stored = store_.find(id);
+    if (entry != tasks.end()) {
+      checkTask(id, entry->second, stored == store_.end() ? nullptr : &stored->second, state);
+    } else if (stored != store_.end()) {
+      // Counted above when the sizes differ; named here when they agree by accident.
+      fail("task " + id.value + " in the store but not in memory");
+    }
+    checkPending(id, state);
+  }
+  checkReporter(state);
+}
+
+void WorkerChecker::checkState(const AgentState& state) {
+  fullCheckDue_ = false;
+  sinceFullCheck_ = 0;
+  checkCounts(state);
+  const auto& tasks = state.worker.tasks;
+  // Memory and store are both ordered by task id: walk them in step while the ids agree (the
+  // usual case) instead of looking each task up.
+  auto next = store_.begin();
+  for (const auto& [id, entry] : tasks) {
+    auto stored = next != store_.end() && next->first == id ? next : store_.find(id);
+    if (stored == store_.end()) {
+      checkTask(id, entry, nullptr, state);
+      continue;
+    }
+    next = std::next(stored);
+    checkTask(id, entry, &stored->second, state);
+  }
+  for (const auto& [id, status] : state.reporter.pending) {
+    if (tasks.count(id) == 0) fail("a pending status for unknown task " + id.value);
+  }
+  checkReporter(state);
 }
 
 }  // namespace swarmlet::sim

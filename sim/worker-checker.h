@@ -10,6 +10,15 @@
 // and that the assignment stream is applied only as a chain (a COMPLETE, then INCREMENTALs
 // each on the last one's resultsIn; after a gap nothing until the next COMPLETE).
 //
+// Memory against the store costs time in proportion to the agent's tasks. With `fullCheckEvery`
+// 1 (the default: transcripts, property tests) every task is compared after every step.
+// Otherwise (the simulator) a step is checked on the tasks it touched: those named by its input
+// (an executor completion, the assignments received) and by its effects (store operations,
+// executor operations and cancels, statuses sent), plus the task counts; the whole comparison
+// runs on the first step after a restart, every `fullCheckEvery` steps, and whenever checkAll()
+// is called (the simulator calls it before a crash and at the end of a run). A task changed in
+// memory without any effect naming it is caught by the next whole comparison.
+//
 // Plain values; not thread-safe; one checker per agent, kept across the agent's restarts.
 #pragma once
 
@@ -28,6 +37,8 @@ namespace swarmlet::sim {
 
 class WorkerChecker {
  public:
+  explicit WorkerChecker(uint32_t fullCheckEvery = 1);
+
   // Call after each Agent::step with what went in, what came out and the state afterwards.
   void observe(Instant now, const agent::Input& input, const std::vector<agent::Effect>& effects,
                const agent::AgentState& state);
@@ -38,6 +49,9 @@ class WorkerChecker {
   // becomes `survivor`, and the per-task history restarts from it (a status that was never
   // synced was never revealed either, so memory may come back below it).
   void restarted(const agent::StoreSnapshot& survivor);
+
+  // Memory against the store for every task, now.
+  void checkAll(const agent::AgentState& state);
 
   // The store as the Persist effects so far made it.
   const agent::StoreSnapshot& store() const { return store_; }
@@ -55,9 +69,22 @@ class WorkerChecker {
   void checkOperation(const agent::ExecutorOperation& operation);
   void checkSend(const agent::SendStatuses& send, const agent::AgentState& state, bool stopping);
   void checkState(const agent::AgentState& state);
+  void checkTouched(const agent::AgentState& state);
+  void checkCounts(const agent::AgentState& state);
+  void checkTask(const TaskId& id, const agent::TaskEntry& entry, const agent::StoredTask* record,
+                 const agent::AgentState& state);
+  void checkPending(const TaskId& id, const agent::AgentState& state);
+  void checkReporter(const agent::AgentState& state);
+  void touch(const TaskId& id) { touched_.push_back(id); }
+  void touchInput(const agent::Input& input);
   void checkStream(const agent::AssignmentsReceived& received, const agent::AgentState& state);
   void fail(std::string what);
 
+  uint32_t fullCheckEvery_ = 1;
+  uint32_t sinceFullCheck_ = 0;
+  bool fullCheckDue_ = false;
+  // The tasks the step being observed named (unsorted, may repeat).
+  std::vector<TaskId> touched_;
   std::vector<std::string> violations_;
   agent::StoreSnapshot store_;
   // Every status ever persisted per task: a send must carry one of them.

@@ -10,6 +10,12 @@
 #include "sim/world-impl.h"
 
 namespace swarmlet::sim {
+namespace {
+
+// How often (in steps) an agent's work checker compares its whole memory with its store.
+constexpr uint32_t AGENT_FULL_CHECK_EVERY = 64;
+
+}  // namespace
 
 using swarmlet::format;
 
@@ -47,9 +53,17 @@ void World::startAgent(AgentHost& agent, bool restart) {
   agent::AgentConfig config{
       Prng::deriveSeed(config_.seed, 100 + agent.index * 1'000 + agent.incarnation)};
   if (!agent.core) {
-    agent.core = std::make_unique<CheckedAgent>(config);
+    // The work checker compares memory with the store in full every 64 steps (and before each
+    // crash, and at the end); each step in between on what it touched (see WorkerChecker).
+    agent.core = std::make_unique<CheckedAgent>(config, AGENT_FULL_CHECK_EVERY);
   } else {
+    size_t violationsBefore = agent.core->violations().size();
     agent.core->crash(config, agent.durable);
+    if (agent.core->violations().size() > violationsBefore) {
+      const std::string& first = agent.core->violations()[violationsBefore];
+      violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
+      return;
+    }
   }
   agent.alive = true;
   agent::Start start;

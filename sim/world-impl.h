@@ -191,6 +191,7 @@ class World {
   void violation(const std::string& rule, const std::string& message);
   void checkLiveness();
   bool fullCheck(ManagerHost& manager);
+  bool fullCheck(AgentHost& agent);
   bool stopped() const { return !result_.passed || finished_; }
 
   // world-agents.c++: the agents' shells.

@@ -218,6 +218,9 @@ void World::dispatch(const WorldEvent& event) {
         } else if constexpr (std::is_same_v<E, HealBegins>) {
           heal();
         } else if constexpr (std::is_same_v<E, RunEnds>) {
+          for (AgentHost& agent : agents_) {
+            if (!fullCheck(agent)) return;
+          }
           checkLiveness();
           finished_ = true;
         }
@@ -255,6 +258,18 @@ bool World::fullCheck(ManagerHost& manager) {
   if (manager.checker->violations().size() == violationsBefore) return true;
   const std::string& first = manager.checker->violations()[violationsBefore];
   violation(ruleOf("manager: ", first), manager.peer.nodeId.value + ": " + first);
+  return false;
+}
+
+// The agents' work checkers compare memory with the store in full on a schedule (see
+// WorkerChecker); the run ends with that comparison for every agent still holding its memory.
+bool World::fullCheck(AgentHost& agent) {
+  if (!agent.core) return true;  // a dead agent's memory is that of its last step
+  size_t violationsBefore = agent.core->violations().size();
+  agent.core->checkAll();
+  if (agent.core->violations().size() == violationsBefore) return true;
+  const std::string& first = agent.core->violations()[violationsBefore];
+  violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
   return false;
 }
 

@@ -98,8 +98,10 @@ kj::Maybe<Instant> Manager::nextDeadline() const {
 void Manager::handleStart(const Start& start) {
   state_.phase = ManagerPhase::RUNNING;
   ClusterState& cluster = state_.cluster;
-  for (const NodeRecord& node : start.store.nodes)
+  for (const NodeRecord& node : start.store.nodes) {
     cluster.nodes[node.id] = node;
+    candidates_.setEligible(node.id, schedulable(node));
+  }
   for (const ServiceRecord& service : start.store.services)
     cluster.services[service.id] = service;
   for (const Secret& secret : start.store.secrets)

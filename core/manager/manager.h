@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/manager/candidates.h"
 #include "core/manager/effect.h"
 #include "core/manager/input.h"
 #include "core/manager/probes.h"
@@ -167,10 +168,9 @@ class Manager {
   // Indexes over state_.cluster, kept by the put/delete functions (derivable, never persisted).
   std::map<NodeId, std::set<TaskId>> tasksByNode_;
   std::map<ServiceId, std::map<TaskId, Task*>> tasksByService_;
-  // Tasks that occupy their node (live and not finished), per node and per (service, node): the
-  // scheduler's load. Exact: an entry is erased when its count drops to zero.
-  std::unordered_map<NodeId, size_t, IdHash> nodeLoad_;
-  std::map<ServiceId, std::unordered_map<NodeId, size_t, IdHash>> serviceNodeLoad_;
+  // Tasks that occupy their node (live and not finished), per node and per (service, node), and
+  // which nodes are READY and ACTIVE: the scheduler's candidate order, kept as changes come.
+  Candidates candidates_;
   // Every task by id, for the hot paths (statuses): a hash lookup instead of a tree walk.
   std::unordered_map<TaskId, Task*, IdHash> taskIndex_;
   // The task each queued status was found for at its call, parallel to state_.batch.statuses, so
@@ -210,6 +210,10 @@ UnitKey unitOf(const Task& task, ServiceMode mode);
 // True when a task occupies its unit: the orchestrator still wants it to run.
 constexpr bool isLive(const Task& task) {
   return task.desiredState <= TaskState::RUNNING;
+}
+// True when the scheduler may place new tasks on the node.
+constexpr bool schedulable(const NodeRecord& node) {
+  return node.status == NodeStatus::READY && node.availability == NodeAvailability::ACTIVE;
 }
 // True when a task counts towards its node's load for the scheduler.
 constexpr bool occupies(const Task& task) {

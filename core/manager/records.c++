@@ -50,6 +50,7 @@ void Manager::putNode(NodeRecord node) {
   if (agentVisible) nodeInfoChanged_.insert(node.id);
   node.version = nextVersion();
   dirtyNodes_.insert(node.id);
+  candidates_.setEligible(node.id, schedulable(node));
   nodes[node.id] = std::move(node);
 }
 
@@ -125,16 +126,7 @@ void Manager::indexTask(const Task* before, const Task& after) {
 
 void Manager::countLoad(const Task& task, int64_t delta) {
   if (task.nodeId.empty() || !occupies(task)) return;
-  auto adjust = [&](std::unordered_map<NodeId, size_t, IdHash>& counts) {
-    auto [it, inserted] = counts.try_emplace(task.nodeId, 0);
-    KJ_DASSERT(delta > 0 || it->second > 0);
-    it->second += delta;
-    if (it->second == 0) counts.erase(it);
-  };
-  adjust(nodeLoad_);
-  auto byService = serviceNodeLoad_.try_emplace(task.serviceId).first;
-  adjust(byService->second);
-  if (byService->second.empty()) serviceNodeLoad_.erase(byService);
+  candidates_.count(task.nodeId, task.serviceId, delta);
 }
 
 void Manager::putSecret(Secret secret) {
@@ -151,6 +143,7 @@ void Manager::deleteNode(const NodeId& id) {
   KJ_REQUIRE(state_.cluster.nodes.count(id) == 1, id.value);
   KJ_ASSERT(tasksByNode_[id].empty(), "delete the node's tasks first", id.value);
   tasksByNode_.erase(id);
+  candidates_.setEligible(id, false);
   state_.cluster.nodes.erase(id);
   dirtyNodes_.insert(id);
   nodeInfoChanged_.erase(id);

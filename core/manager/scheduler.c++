@@ -5,7 +5,6 @@
 #include <kj/debug.h>
 
 #include <algorithm>
-#include <tuple>
 
 #include "core/manager/manager.h"
 
@@ -16,15 +15,12 @@ constexpr const char* NO_NODE_MESSAGE = "no suitable node";
 
 }  // namespace
 
+// The candidate order is candidates_, kept up to date by every load and node change (records.c++),
+// so each placement is a lookup: the node with the fewest tasks of the service, then the fewest
+// tasks, then the smallest id, counting the placements made so far in this pass.
 void Manager::schedule() {
   if (pendingTasks_.empty()) return;
   ClusterState& cluster = state_.cluster;
-  std::map<NodeId, size_t> load;  // candidate nodes and their live tasks
-  for (const auto& [id, node] : cluster.nodes) {
-    if (node.status != NodeStatus::READY || node.availability != NodeAvailability::ACTIVE) continue;
-    auto counted = nodeLoad_.find(id);
-    load.emplace(id, counted == nodeLoad_.end() ? 0 : counted->second);
-  }
   std::map<ServiceId, std::vector<std::pair<uint64_t, TaskId>>> byService;
   for (const TaskId& id : pendingTasks_) {
     const Task& task = cluster.tasks.at(id);
@@ -32,11 +28,10 @@ void Manager::schedule() {
   }
   auto assign = [&](const TaskId& id, const NodeId& node) {
     Task task = cluster.tasks.at(id);
-    KJ_ASSERT(load.count(node) == 1, "placing on a node that is not READY and ACTIVE");
+    KJ_ASSERT(candidates_.eligible(node), "placing on a node that is not READY and ACTIVE");
     task.nodeId = node;
     task.status = TaskStatus{TaskState::ASSIGNED, now_, "scheduler assigned task to node", "", {}};
-    putTask(std::move(task));
-    ++load[node];
+    putTask(std::move(task));  // counts the task towards the node's load
   };
   auto unplaced = [&](const TaskId& id) {
     Task task = cluster.tasks.at(id);
@@ -47,35 +42,22 @@ void Manager::schedule() {
   };
   for (auto& [serviceId, pending] : byService) {
     std::sort(pending.begin(), pending.end());
-    // (tasks of this service on the node, tasks on the node, node)
-    std::set<std::tuple<size_t, size_t, NodeId>> candidates;
-    auto serviceLoad = serviceNodeLoad_.find(serviceId);
-    for (const auto& [node, count] : load) {
-      size_t ofService = 0;
-      if (serviceLoad != serviceNodeLoad_.end()) {
-        auto counted = serviceLoad->second.find(node);
-        if (counted != serviceLoad->second.end()) ofService = counted->second;
-      }
-      candidates.emplace(ofService, count, node);
-    }
     for (const auto& [slot, id] : pending) {
       const NodeId& fixed = cluster.tasks.at(id).nodeId;
       if (!fixed.empty()) {
-        if (load.count(fixed)) {
-          assign(id, fixed);
+        if (candidates_.eligible(fixed)) {
+          assign(id, NodeId(fixed));
         } else {
           unplaced(id);
         }
         continue;
       }
-      if (candidates.empty()) {
+      const NodeId* best = candidates_.best(serviceId);
+      if (best == nullptr) {
         unplaced(id);
         continue;
       }
-      auto [ofService, total, node] = *candidates.begin();
-      candidates.erase(candidates.begin());
-      assign(id, node);
-      candidates.emplace(ofService + 1, total + 1, node);
+      assign(id, NodeId(*best));  // a copy: the placement re-keys the index
     }
   }
 }

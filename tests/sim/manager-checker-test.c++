@@ -122,6 +122,33 @@ TEST(ManagerChecker, CatchesTwoLiveTasksInOneSlot) {
   EXPECT_TRUE(mentions(checker, "a second live task t2 in slot 1"));
 }
 
+// With the whole-cluster checks on a schedule, a step is checked on what it wrote, on the
+// checker's own index: a removed service leaves its live tasks orphaned, a mode change moves its
+// tasks into the same unit.
+TEST(ManagerChecker, OnAScheduleCatchesUnitsMovedByAServiceWrite) {
+  ManagerChecker removed(PERIOD, 64);
+  removed.observe(at(0), Start{}, {}, mirror(removed));
+  feed(removed, at(1),
+       {puts({node("n1", NodeStatus::READY), service(), task("t1", "n1", TaskState::RUNNING)})});
+  EXPECT_TRUE(removed.violations().empty()) << removed.violations()[0];
+  Persist remove;
+  remove.writes.emplace_back(Delete{RecordKind::SERVICE, "s1"});
+  feed(removed, at(2), {remove});
+  EXPECT_TRUE(mentions(removed, "live task t1 of a removed service"));
+
+  ManagerChecker moved(PERIOD, 64);
+  moved.observe(at(0), Start{}, {}, mirror(moved));
+  feed(moved, at(1),
+       {puts({node("n1", NodeStatus::READY), service(),
+              task("t1", "n1", TaskState::RUNNING, TaskState::RUNNING, 1),
+              task("t2", "n1", TaskState::RUNNING, TaskState::RUNNING, 2)})});
+  EXPECT_TRUE(moved.violations().empty()) << moved.violations()[0];
+  ServiceRecord global = service();
+  global.spec.mode = ServiceMode::GLOBAL;
+  feed(moved, at(2), {puts({global})});
+  EXPECT_TRUE(mentions(moved, "a second live task t2"));
+}
+
 TEST(ManagerChecker, CatchesChangesLeftUnpersisted) {
   ManagerChecker checker(PERIOD);
   checker.observe(at(0), Start{}, {}, mirror(checker));

@@ -160,6 +160,41 @@ TEST(WorkerChecker, CatchesMemoryThatDiffersFromTheStore) {
   EXPECT_TRUE(mentions(checker, "t1 differs between memory and store"));
 }
 
+// With full comparisons on a schedule, a step is checked on the tasks it named: a difference in
+// one of them is caught at once, one in a task no effect named waits for the next whole check.
+TEST(WorkerChecker, OnAScheduleChecksTheTouchedTasksAtOnceAndTheRestLater) {
+  WorkerChecker checker(64);
+  Task t1 = task("t1");
+  Task t2 = task("t2");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1), created(t2)}, agentWith({t1, t2}));
+  EXPECT_TRUE(checker.violations().empty()) << checker.violations().front();
+  AgentState quiet = agentWith({t1, t2});
+  quiet.worker.tasks[t2.id].assigned = false;  // never persisted, and nothing names t2
+  checker.observe(at(2), Tick{}, {}, quiet);
+  EXPECT_TRUE(checker.violations().empty()) << checker.violations().front();
+  checker.checkAll(quiet);
+  EXPECT_TRUE(mentions(checker, "t2 differs between memory and store"));
+
+  WorkerChecker touched(64);
+  touched.observe(at(0), AssignmentsReceived{}, {created(t1), created(t2)}, agentWith({t1, t2}));
+  AgentState moved = agentWith({t1, t2});
+  TaskStatus running = status(TaskState::RUNNING, 3, "started");
+  moved.worker.tasks[t1.id].task.status = running;
+  moved.worker.tasks[t1.id].assigned = false;  // the status was persisted, this was not
+  touched.observe(at(3), Tick{}, {Persist{{PutStatus{t1.id, running}}}}, moved);
+  EXPECT_TRUE(mentions(touched, "t1 differs between memory and store"));
+}
+
+// Counts are compared on every step, whatever it touched.
+TEST(WorkerChecker, OnAScheduleComparesTheCountsEveryStep) {
+  WorkerChecker checker(64);
+  Task t1 = task("t1");
+  checker.observe(at(0), AssignmentsReceived{}, {created(t1)}, agentWith({t1}));
+  checker.observe(at(1), Tick{}, {}, agentWith({t1}));
+  checker.observe(at(2), Tick{}, {}, agentWith({t1, task("t2")}));
+  EXPECT_TRUE(mentions(checker, "memory holds 2 tasks, the store 1"));
+}
+
 AssignmentsReceived streamMessage(AssignmentType type, const std::string& appliesTo,
                                   const std::string& resultsIn) {
   AssignmentsReceived received;
