@@ -95,6 +95,10 @@ class RpcCluster {
     control_ = nullptr;
     controlClient_ = nullptr;
     controlStream_ = nullptr;
+    // The server's sessions go with their connections, once the loop has seen them close; a
+    // session freed after the server would reach back into it.
+    for (int i = 0; i < 500 && server_->connectionCount() > 0; ++i)
+      timer().afterDelay(10 * kj::MILLISECONDS).wait(io_.waitScope);
     server_ = nullptr;
     managerDb_ = nullptr;
     std::error_code ignored;
