@@ -266,15 +266,19 @@ void printProbes(const ProbeTally& tally) {
   std::printf("%s\n", missed.empty() ? "" : ")");
 }
 
-// The required probes a sweep or run never reached; each is printed on its own line.
-bool requiredProbesReached(const ProbeTally& tally, const std::vector<std::string>& required) {
-  bool reached = true;
+// The required probes a sweep or run never reached, in the order required.
+std::vector<std::string> requiredNeverHit(const ProbeTally& tally,
+                                          const std::vector<std::string>& required) {
+  std::vector<std::string> missed;
   for (const std::string& name : required) {
-    if (tally.at(name) > 0) continue;
-    std::printf("REQUIRED PROBE NEVER HIT: %s\n", name.c_str());
-    reached = false;
+    if (tally.at(name) == 0) missed.push_back(name);
   }
-  return reached;
+  return missed;
+}
+
+void printRequiredNeverHit(const std::vector<std::string>& missed) {
+  for (const std::string& name : missed)
+    std::printf("REQUIRED PROBE NEVER HIT: %s\n", name.c_str());
 }
 
 int runOne(Options& options, const std::vector<std::string>& required) {
@@ -331,7 +335,9 @@ int runOne(Options& options, const std::vector<std::string>& required) {
     std::printf("shrunk replay: %s\n", replayCommand(smaller, options.faults).c_str());
   }
   if (options.probes) printProbes(result.probes);
-  ok = requiredProbesReached(result.probes, required) && ok;
+  std::vector<std::string> missed = requiredNeverHit(result.probes, required);
+  printRequiredNeverHit(missed);
+  ok = missed.empty() && ok;
   std::printf("trace hash: %s\n", HashChain::hex(result.traceHash).c_str());
   return ok ? 0 : 1;
 }
@@ -398,18 +404,13 @@ int runSweep(Options& options, uint64_t first, uint64_t last,
   summary["wall_seconds"] = wall;
   summary["probes"] = probes;
   summary["probes_never_hit"] = neverHit(probes);
-  bool reached = true;
+  std::vector<std::string> missed = requiredNeverHit(probes, required);
   if (options.json) {
-    std::vector<std::string> missed;
-    for (const std::string& name : required) {
-      if (probes.at(name) == 0) missed.push_back(name);
-    }
     summary["required_probes_never_hit"] = missed;
-    reached = missed.empty();
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
     printProbes(probes);
-    reached = requiredProbesReached(probes, required);
+    printRequiredNeverHit(missed);
     std::printf(
         "seeds %llu..%llu: %llu passed, %llu failed (%.0fs simulated in %.1fs of run time, "
         "%.0fx real time)\n",
@@ -418,7 +419,7 @@ int runSweep(Options& options, uint64_t first, uint64_t last,
         static_cast<unsigned long long>(failed.load()), simulated, wall,
         wall > 0 ? simulated / wall : 0);
   }
-  return failed > 0 || !reached ? 1 : 0;
+  return failed > 0 || !missed.empty() ? 1 : 0;
 }
 
 }  // namespace
