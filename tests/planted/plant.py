@@ -2,8 +2,9 @@
 """Applies a planted bug to copies of core sources: plant.py PLANT (SOURCE OUTPUT)...
 
 A plant file (tests/planted/*.plant) opens with '#' lines saying what the bug is, then
-'expect:' (words of the violation the simulator must report) and 'sweep:' (the swarmsim
-arguments of the bounded sweep that must find it), then one or more edits:
+'expect:' (the rule, a name of sim/rules.h, whose violation the simulator must report),
+optionally 'detail:' (words that violation must hold), and 'sweep:' (the swarmsim arguments of
+the bounded sweep that must find it), then one or more edits:
 
     --- core/agent/reporter.c++
     lines to find (exactly once in that file)

@@ -2,7 +2,8 @@
 """A planted bug must be caught: planted-test.py PLANT PLANTED_SWARMSIM SWARMSIM.
 
 1. The plant's bounded sweep ('sweep:' in the plant file), run on the planted build, fails at
-   least one seed with the plant's violation ('expect:').
+   least one seed with the plant's violation: a violation of the rule named by 'expect:' (a
+   name of sim/rules.h) whose text holds 'detail:' when the plant gives one.
 2. The production swarmsim passes that same run, so the failure is the plant's doing.
 3. --shrink on the planted build reduces the run (fewer faults, agents or simulated time, and
    nothing larger), and the shrunk replay still fails with the same violation.
@@ -39,14 +40,18 @@ def seconds(text):
 def main(plant, planted, production):
     fields = header(plant)
     expect, sweep = fields["expect"], shlex.split(fields["sweep"])
+    detail = fields.get("detail", "")
+    rules = run([production, "--list-rules"]).stdout.split("\n")
+    assert any(line.split(" ")[0] == expect for line in rules), f"'{expect}' is not a rule"
 
     r = run([planted, *sweep, "--jobs", "2", "--json"])
     assert r.returncode == 1, f"the sweep {sweep} did not fail (exit {r.returncode}):\n{r.stderr}"
     summary = json.loads(r.stdout)
     said = lambda f: f["rule"] + ": " + f["violation"]
-    caught = [f for f in summary["failures"] if expect in said(f)]
-    others = [said(f) for f in summary["failures"] if expect not in said(f)]
-    assert caught, f"no failure says '{expect}'; failures: {others[:5]}"
+    ours = lambda f: f["rule"].split(": ")[0] == expect and detail in f["violation"]
+    caught = [f for f in summary["failures"] if ours(f)]
+    others = [said(f) for f in summary["failures"] if not ours(f)]
+    assert caught, f"no failure of rule {expect} says '{detail}'; failures: {others[:5]}"
     print(f"{plant}: {len(caught)} of {summary['passed'] + summary['failed']} seeds caught it "
           f"(first: seed {caught[0]['seed']}: {said(caught[0])})")
     if others:
@@ -73,7 +78,9 @@ def main(plant, planted, production):
     line = next(l for l in r.stdout.splitlines() if l.startswith("shrunk replay: "))
     r = run([planted, *shlex.split(line[len("shrunk replay: "):])[1:]])
     assert r.returncode == 1, f"the shrunk replay passes:\n{r.stdout[-2000:]}"
-    assert expect in r.stdout, f"the shrunk replay fails another way:\n{r.stdout[-2000:]}"
+    rule = re.search(r"^rule: ([^\s:]+)", r.stdout, re.M)
+    assert rule and rule.group(1) == expect and detail in r.stdout, \
+        f"the shrunk replay fails another way:\n{r.stdout[-2000:]}"
     print("  " + line)
 
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/sim/reports.h"
+
 #include "core/limits.h"
 
 namespace swarmlet::sim {
@@ -14,13 +16,6 @@ const Duration PERIOD = limits::MANAGER_HEARTBEAT_PERIOD;
 
 Instant at(int64_t ms) {
   return Instant::origin() + Duration::milliseconds(ms);
-}
-
-bool mentions(const ManagerChecker& checker, const std::string& words) {
-  for (const auto& v : checker.violations()) {
-    if (v.find(words) != std::string::npos) return true;
-  }
-  return false;
 }
 
 NodeRecord node(const std::string& id, NodeStatus status) {
@@ -97,7 +92,7 @@ TEST(ManagerChecker, CatchesAStatusMovingBackwards) {
   feed(checker, at(1),
        {puts({node("n1", NodeStatus::READY), service(), task("t1", "n1", TaskState::RUNNING)})});
   feed(checker, at(2), {puts({task("t1", "n1", TaskState::STARTING)})});
-  EXPECT_TRUE(mentions(checker, "status of t1 moved backwards"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_STATUS_MONOTONIC, "status of t1 moved backwards"));
 }
 
 TEST(ManagerChecker, CatchesATaskPlacedOnADownOrDrainedNode) {
@@ -109,8 +104,8 @@ TEST(ManagerChecker, CatchesATaskPlacedOnADownOrDrainedNode) {
        {puts({node("n1", NodeStatus::DOWN), drained, service(),
               task("t1", "n1", TaskState::ASSIGNED, TaskState::RUNNING, 1),
               task("t2", "n2", TaskState::ASSIGNED, TaskState::RUNNING, 2)})});
-  EXPECT_TRUE(mentions(checker, "task t1 placed on n1"));
-  EXPECT_TRUE(mentions(checker, "task t2 placed on n2"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_PLACE_ON_READY_ACTIVE, "task t1 placed on n1"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_PLACE_ON_READY_ACTIVE, "task t2 placed on n2"));
 }
 
 TEST(ManagerChecker, CatchesTwoLiveTasksInOneSlot) {
@@ -119,7 +114,7 @@ TEST(ManagerChecker, CatchesTwoLiveTasksInOneSlot) {
   feed(checker, at(1),
        {puts({node("n1", NodeStatus::READY), service(), task("t1", "n1", TaskState::ASSIGNED),
               task("t2", "n1", TaskState::ASSIGNED)})});
-  EXPECT_TRUE(mentions(checker, "a second live task t2 in slot 1"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_ONE_LIVE_PER_UNIT, "a second live task t2 in slot 1"));
 }
 
 // With the whole-cluster checks on a schedule, a step is checked on what it wrote, on the
@@ -134,7 +129,8 @@ TEST(ManagerChecker, OnAScheduleCatchesUnitsMovedByAServiceWrite) {
   Persist remove;
   remove.writes.emplace_back(Delete{RecordKind::SERVICE, "s1"});
   feed(removed, at(2), {remove});
-  EXPECT_TRUE(mentions(removed, "live task t1 of a removed service"));
+  EXPECT_TRUE(reports(removed, Rule::MANAGER_NO_LIVE_TASK_OF_REMOVED_SERVICE,
+                      "live task t1 of a removed service"));
 
   ManagerChecker moved(PERIOD, 64);
   moved.observe(at(0), Start{}, {}, mirror(moved));
@@ -146,7 +142,7 @@ TEST(ManagerChecker, OnAScheduleCatchesUnitsMovedByAServiceWrite) {
   ServiceRecord global = service();
   global.spec.mode = ServiceMode::GLOBAL;
   feed(moved, at(2), {puts({global})});
-  EXPECT_TRUE(mentions(moved, "a second live task t2"));
+  EXPECT_TRUE(reports(moved, Rule::MANAGER_ONE_LIVE_PER_UNIT, "a second live task t2"));
 }
 
 TEST(ManagerChecker, CatchesChangesLeftUnpersisted) {
@@ -155,7 +151,7 @@ TEST(ManagerChecker, CatchesChangesLeftUnpersisted) {
   ManagerState state = mirror(checker);
   state.cluster.nodes[NodeId{"n1"}] = node("n1", NodeStatus::READY);
   checker.observe(at(1), Tick{}, {}, state);
-  EXPECT_TRUE(mentions(checker, "differ from what it persisted"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_MEMORY_EQUALS_STORE, "differ from what it persisted"));
 }
 
 TEST(ManagerChecker, CatchesAnAssignmentOfAnUnpersistedTask) {
@@ -167,14 +163,16 @@ TEST(ManagerChecker, CatchesAnAssignmentOfAnUnpersistedTask) {
   AssignmentsMessage complete{AssignmentType::COMPLETE, "", "1", {}};
   complete.changes.push_back({AssignmentAction::UPDATE, task("t9", "n1", TaskState::ASSIGNED)});
   feed(checker, at(2), {SendAssignments{NodeId{"n1"}, SessionId{"k1"}, complete}});
-  EXPECT_TRUE(mentions(checker, "task t9 sent to n1 is not what is stored"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_SENDS_WHAT_IS_STORED,
+                      "task t9 sent to n1 is not what is stored"));
 }
 
 TEST(ManagerChecker, CatchesASessionAnsweredBeforeTheNodeIsReady) {
   ManagerChecker checker(PERIOD);
   checker.observe(at(0), Start{}, {}, mirror(checker));
   feed(checker, at(1), {SessionAnswer{1, NodeId{"n1"}, SessionId{"k1"}, {}, std::nullopt}});
-  EXPECT_TRUE(mentions(checker, "before the store holds it READY"));
+  EXPECT_TRUE(
+      reports(checker, Rule::MANAGER_SESSION_AFTER_READY, "before the store holds it READY"));
 }
 
 TEST(ManagerChecker, CatchesAnIncrementalGapAndAnOversizedMessage) {
@@ -191,8 +189,9 @@ TEST(ManagerChecker, CatchesAnIncrementalGapAndAnOversizedMessage) {
     gap.changes.push_back({AssignmentAction::REMOVE, removed});
   }
   feed(checker, at(2), {SendAssignments{NodeId{"n1"}, SessionId{"k1"}, gap}});
-  EXPECT_TRUE(mentions(checker, "INCREMENTAL applies to 2, the stream is at 1"));
-  EXPECT_TRUE(mentions(checker, "INCREMENTAL with 101 changes"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_STREAM_CHAINS,
+                      "INCREMENTAL applies to 2, the stream is at 1"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_INCREMENTAL_BOUNDED, "INCREMENTAL with 101 changes"));
 }
 
 TEST(ManagerChecker, CatchesANodeMarkedDownTooEarly) {
@@ -202,7 +201,8 @@ TEST(ManagerChecker, CatchesANodeMarkedDownTooEarly) {
        {puts({node("n1", NodeStatus::READY)}),
         SessionAnswer{1, NodeId{"n1"}, SessionId{"k1"}, {}, std::nullopt}});
   feed(checker, at(10'000), {puts({node("n1", NodeStatus::DOWN)})});
-  EXPECT_TRUE(mentions(checker, "node n1 marked down 10s after its last heartbeat"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_DOWN_AFTER_GRACE,
+                      "node n1 marked down 10s after its last heartbeat"));
 }
 
 TEST(ManagerChecker, CatchesAFourthRegistrationInAChain) {
@@ -214,7 +214,7 @@ TEST(ManagerChecker, CatchesAFourthRegistrationInAChain) {
          {SessionAnswer{
              RequestId(i), NodeId{"n1"}, SessionId{"k" + std::to_string(i)}, {}, std::nullopt}});
   }
-  EXPECT_TRUE(mentions(checker, "registered 4 times"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_REGISTRATION_RATE, "registered 4 times"));
 }
 
 TEST(ManagerChecker, CatchesAnAcknowledgementBeforeTheStatusIsStored) {
@@ -226,7 +226,7 @@ TEST(ManagerChecker, CatchesAnAcknowledgementBeforeTheStatusIsStored) {
   call.updates.push_back(
       TaskStatusUpdate{TaskId{"t1"}, TaskStatus{TaskState::RUNNING, {}, "", "", {}}});
   feed(checker, at(2), {StatusesAnswer{7, NodeId{"n1"}, std::nullopt}}, call);
-  EXPECT_TRUE(mentions(checker, "acknowledged before it was stored"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_ACK_AFTER_STORE, "acknowledged before it was stored"));
 }
 
 TEST(ManagerChecker, CatchesARestartFromADifferentStore) {
@@ -235,7 +235,73 @@ TEST(ManagerChecker, CatchesARestartFromADifferentStore) {
   Start start;
   start.store.nodes.push_back(node("n1", NodeStatus::READY));
   checker.observe(at(1), start, {}, mirror(checker));
-  EXPECT_TRUE(mentions(checker, "differs from what was persisted"));
+  EXPECT_TRUE(
+      reports(checker, Rule::MANAGER_RESTART_RESTORES_STORE, "differs from what was persisted"));
+}
+
+TEST(ManagerChecker, CatchesAHeartbeatPeriodOutOfRange) {
+  ManagerChecker checker(PERIOD);
+  checker.observe(at(0), Start{}, {}, mirror(checker));
+  feed(checker, at(1), {HeartbeatAnswer{1, NodeId{"n1"}, PERIOD * 3, std::nullopt}});
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_HEARTBEAT_PERIOD, "out of range"));
+}
+
+TEST(ManagerChecker, CatchesMessagesOutsideANodesSession) {
+  ManagerChecker checker(PERIOD);
+  checker.observe(at(0), Start{}, {}, mirror(checker));
+  feed(checker, at(1),
+       {puts({node("n1", NodeStatus::READY)}),
+        SessionAnswer{1, NodeId{"n1"}, SessionId{"k1"}, {}, std::nullopt}});
+  feed(checker, at(2),
+       {SendSessionMessage{NodeId{"n1"}, SessionId{"k0"}, {}},
+        SendAssignments{NodeId{"n2"}, SessionId{"k1"}, {AssignmentType::COMPLETE, "", "1", {}}}});
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_MESSAGE_IN_SESSION,
+                      "session message to n1 outside its session"));
+  EXPECT_TRUE(
+      reports(checker, Rule::MANAGER_MESSAGE_IN_SESSION, "assignments to n2 outside its session"));
+}
+
+TEST(ManagerChecker, CatchesAFinishedTaskStillLive) {
+  ManagerChecker checker(PERIOD);
+  checker.observe(at(0), Start{}, {}, mirror(checker));
+  feed(checker, at(1),
+       {puts({node("n1", NodeStatus::READY), service(), task("t1", "n1", TaskState::COMPLETE)})});
+  EXPECT_TRUE(
+      reports(checker, Rule::MANAGER_FINISHED_NOT_LIVE, "task t1 finished but is still live"));
+}
+
+TEST(ManagerChecker, CatchesADesiredStateGoingBackAndATaskMovingNode) {
+  ManagerChecker checker(PERIOD);
+  checker.observe(at(0), Start{}, {}, mirror(checker));
+  feed(checker, at(1),
+       {puts({node("n1", NodeStatus::READY), node("n2", NodeStatus::READY), service(),
+              task("t1", "n1", TaskState::RUNNING, TaskState::SHUTDOWN)})});
+  feed(checker, at(2), {puts({task("t1", "n2", TaskState::RUNNING, TaskState::RUNNING)})});
+  EXPECT_TRUE(
+      reports(checker, Rule::MANAGER_DESIRED_MONOTONIC, "desired state of t1 moved backwards"));
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_TASK_STAYS_ON_ITS_NODE, "task t1 moved from n1"));
+}
+
+TEST(ManagerChecker, CatchesATaskSentToAnotherNode) {
+  ManagerChecker checker(PERIOD);
+  checker.observe(at(0), Start{}, {}, mirror(checker));
+  feed(checker, at(1),
+       {puts({node("n1", NodeStatus::READY), node("n2", NodeStatus::READY), service(),
+              task("t1", "n1", TaskState::ASSIGNED)}),
+        SessionAnswer{1, NodeId{"n2"}, SessionId{"k2"}, {}, std::nullopt}});
+  AssignmentsMessage complete{AssignmentType::COMPLETE, "", "1", {}};
+  complete.changes.push_back({AssignmentAction::UPDATE, task("t1", "n1", TaskState::ASSIGNED)});
+  feed(checker, at(2), {SendAssignments{NodeId{"n2"}, SessionId{"k2"}, complete}});
+  EXPECT_TRUE(
+      reports(checker, Rule::MANAGER_SENDS_TO_OWNER, "task t1 sent to n2 belongs elsewhere"));
+}
+
+TEST(ManagerChecker, CatchesAControlAnswerNamingWhatIsNotStored) {
+  ManagerChecker checker(PERIOD);
+  checker.observe(at(0), Start{}, {}, mirror(checker));
+  feed(checker, at(1), {ControlAnswer{3, std::nullopt, "s9"}});
+  EXPECT_TRUE(reports(checker, Rule::MANAGER_CONTROL_ANSWER_AFTER_STORE,
+                      "control answer names s9 before it is stored"));
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
   same-hash      a seed's trace hash is the same alone and inside a sweep
   bad-usage      a bad flag or value exits 2 with one line naming the problem
   report         --report writes results.json, trace.ndjson and a self-contained report.html
-  regressions    the seeds that found bugs pass (each named after what broke)
+  regressions    the seeds that found bugs pass (each named after what broke), and the
+                 transcript or unit test pinning each fix exists
   probes         a sweep names every probe with its count and the ones never hit; a required
                  probe never hit fails the sweep; an unknown probe name is a usage error
 """
@@ -98,22 +99,51 @@ def report(swarmsim):
         assert " running, " in html and " finished from " in html, "no task-state band"
 
 
-# Seeds that found bugs, with what broke. Each must pass from now on.
+# Seeds that found bugs, with what broke and what pins the fix. A seed stops replaying its
+# original interleaving whenever the world's draws change, so every bug also has a pin that does
+# not depend on them: a transcript (tests/testdata/...) or a unit test ("FILE:Suite.Name"). A bug
+# of the simulated workload's own timing has only its seed, and says so.
 REGRESSIONS = [
-    (["--seed", "1"], "a lost answer left the status batch in flight for ever (drops now blackhole)"),
-    (["--seed", "133", "--faults", "heavy"], "a push lost between follower and leader on a live session"),
-    (["--seed", "410", "--faults", "heavy"], "an old connection's close ended a resumed session"),
-    (["--seed", "487", "--faults", "heavy"], "an old connection's close ended a resumed session"),
+    (["--seed", "1"], "a lost answer left the status batch in flight for ever (drops now blackhole)",
+     ["tests/testdata/agent-work/status-send-timeout.txt",
+      "tests/sim/sim-infra-test.c++:Network.ADropBlackholesItsConnectionForGood"]),
+    (["--seed", "133", "--faults", "heavy"], "a push lost between follower and leader on a live session",
+     ["tests/sim/sim-infra-test.c++:Network.ACutConnectionStaysDeadAfterThePartitionHeals"]),
+    (["--seed", "410", "--faults", "heavy"], "an old connection's close ended a resumed session",
+     ["tests/core/shell-pipeline-test.c++:ManagerPipeline.OnlyTheCurrentConnectionsCloseCounts",
+      "tests/core/shell-pipeline-test.c++:ManagerPipeline.PushesGoToTheNewestConnectionThatOpenedTheSession"]),
+    (["--seed", "487", "--faults", "heavy"], "an old connection's close ended a resumed session",
+     ["tests/core/shell-pipeline-test.c++:ManagerPipeline.OnlyTheCurrentConnectionsCloseCounts"]),
     (["--seed", "1", "--agents", "100", "--services", "10", "--replicas", "100",
-      "--duration", "60s", "--faults", "light"], "a rolling update outlasted the heal phase"),
+      "--duration", "60s", "--faults", "light"], "a rolling update outlasted the heal phase",
+     ["seed only: the simulated workload rolled a 100-replica service one task a second"]),
     (["--seed", "4196", "--duration", "60s", "--faults", "heavy"],
      "a late duplicate of a COMPLETE set made an agent drop a task its manager still counted "
-     "(duplicates now keep their connection's order)"),
+     "(duplicates now keep their connection's order)",
+     ["tests/sim/sim-infra-test.c++:Network.DuplicatesKeepTheirConnectionInOrder"]),
 ]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pinned(pin):
+    """The pin exists: a transcript file, or a gtest case in the named source."""
+    if pin.startswith("seed only: "):
+        return True
+    path, _, case = pin.partition(":")
+    if not os.path.isfile(os.path.join(ROOT, path)):
+        return False
+    if not case:
+        return True
+    suite, name = case.split(".")
+    return f"TEST({suite}, {name})" in open(os.path.join(ROOT, path)).read()
 
 
 def regressions(swarmsim):
-    for args, what in REGRESSIONS:
+    for args, what, pins in REGRESSIONS:
+        assert pins, f"{what}: no pin"
+        for pin in pins:
+            assert pinned(pin), f"{what}: its pin {pin} does not exist"
         r = run(swarmsim, *args)
         assert r.returncode == 0, f"{what}: swarmsim {' '.join(args)}\n{r.stdout[-1500:]}"
 
