@@ -14,6 +14,7 @@
 #include "core/agent/effect.h"
 #include "core/agent/input.h"
 #include "core/agent/state.h"
+#include "sim/rules.h"
 
 namespace swarmlet::sim {
 
@@ -24,13 +25,13 @@ class AgentChecker {
   void observe(Instant now, const agent::Input& input, const std::vector<agent::Effect>& effects,
                const agent::AgentState& state, std::optional<Instant> deadline);
 
-  // Every violation so far, one line each, oldest first.
+  // Every violation so far, one line each (its rule's name first, sim/rules.h), oldest first.
   const std::vector<std::string>& violations() const { return violations_; }
 
  private:
-  void checkEffect(const agent::Effect& effect, const agent::AgentState& state);
+  void checkEffect(Instant now, const agent::Effect& effect, const agent::AgentState& state);
   void checkState(Instant now, const agent::AgentState& state, std::optional<Instant> deadline);
-  void fail(std::string what);
+  void fail(Rule rule, const std::string& detail);
 
   std::vector<std::string> violations_;
   bool started_ = false;
@@ -41,6 +42,8 @@ class AgentChecker {
   std::set<Generation> openSessions_;
   // Generations with a heartbeat sent and not yet answered.
   std::set<Generation> heartbeatsOutstanding_;
+  // The generation of the last heartbeat answered, and when its period ends.
+  std::optional<std::pair<Generation, Instant>> nextHeartbeatAt_;
   Duration lastBackoff_;
   agent::SessionPhase lastPhase_ = agent::SessionPhase::DELAYING;
 };

@@ -37,8 +37,8 @@ ManagerChecker::ManagerChecker(Duration heartbeatPeriod, uint32_t fullCheckEvery
   KJ_REQUIRE(fullCheckEvery >= 1);
 }
 
-void ManagerChecker::fail(std::string what) {
-  violations_.push_back(std::move(what));
+void ManagerChecker::fail(Rule rule, const std::string& detail) {
+  violations_.push_back(violationOf(rule, detail));
 }
 
 void ManagerChecker::expectStore(manager::ClusterState store) {
@@ -76,14 +76,16 @@ void ManagerChecker::observe(Instant now, const manager::Input& input,
                      if (e.error.has_value()) return;
                      Duration epsilon = limits::MANAGER_HEARTBEAT_EPSILON;
                      if (e.period < period_ - epsilon || e.period >= period_ + epsilon) {
-                       fail("heartbeat period " + formatDuration(e.period) + " out of range");
+                       fail(Rule::MANAGER_HEARTBEAT_PERIOD,
+                            "heartbeat period " + formatDuration(e.period) + " out of range");
                      }
                      lastAlive_[e.node] = now;
                    },
                    [&](const manager::StatusesAnswer& e) { checkStatusesAnswer(e); },
                    [&](const manager::SendSessionMessage& e) {
                      if (!streams_.count(e.node) || streams_[e.node].sessionId != e.sessionId) {
-                       fail("session message to " + e.node.value + " outside its session");
+                       fail(Rule::MANAGER_MESSAGE_IN_SESSION,
+                            "session message to " + e.node.value + " outside its session");
                      }
                    },
                    [&](const manager::SendAssignments& e) { checkAssignments(e); },
@@ -153,21 +155,27 @@ void ManagerChecker::checkTouched(const manager::ManagerState& state) {
           break;
       }
     }
-    if (!same) fail("the manager's records differ from what it persisted");
+    if (!same)
+      fail(Rule::MANAGER_MEMORY_EQUALS_STORE,
+           "the manager's records differ from what it persisted");
   }
   for (const TaskId& id : orphans_)
-    fail("live task " + id.value + " of a removed service");
+    fail(Rule::MANAGER_NO_LIVE_TASK_OF_REMOVED_SERVICE,
+         "live task " + id.value + " of a removed service");
   auto checkUnitOf = [&](const TaskId& id) {
     auto unit = unitOfTask_.find(id);
     if (unit == unitOfTask_.end()) return;
     const Task& task = store_.tasks.at(id);
-    if (finished(task.status.state)) fail("task " + id.value + " finished but is still live");
+    if (finished(task.status.state)) {
+      fail(Rule::MANAGER_FINISHED_NOT_LIVE, "task " + id.value + " finished but is still live");
+    }
     const std::set<TaskId>& holders = units_.at(unit->second);
     if (holders.size() > 1) {
       const Task& second = store_.tasks.at(*std::next(holders.begin()));
-      fail("a second live task " + second.id.value + " in slot " + std::to_string(second.slot) +
-           " node " + second.nodeId.value + " of service " +
-           store_.services.at(second.serviceId).spec.name);
+      fail(Rule::MANAGER_ONE_LIVE_PER_UNIT, "a second live task " + second.id.value + " in slot " +
+                                                std::to_string(second.slot) + " node " +
+                                                second.nodeId.value + " of service " +
+                                                store_.services.at(second.serviceId).spec.name);
     }
   };
   // The units of every written task, and of every live task of a written service (a service
@@ -261,7 +269,9 @@ void ManagerChecker::onStart(Instant now, const manager::Start& start) {
     restored.secrets[r.id] = r;
   for (const auto& r : start.store.configs)
     restored.configs[r.id] = r;
-  if (restored != store_) fail("start restores a store that differs from what was persisted");
+  if (restored != store_)
+    fail(Rule::MANAGER_RESTART_RESTORES_STORE,
+         "start restores a store that differs from what was persisted");
   store_ = std::move(restored);
   rebuildUnits();
   streams_.clear();
@@ -319,8 +329,9 @@ void ManagerChecker::checkPersist(Instant now, const manager::Persist& persist) 
     auto node = store_.nodes.find(task->second.nodeId);
     if (node == store_.nodes.end() || node->second.status != manager::NodeStatus::READY ||
         node->second.availability != NodeAvailability::ACTIVE) {
-      fail("task " + id.value + " placed on " + task->second.nodeId.value +
-           ", which is not READY and ACTIVE");
+      fail(Rule::MANAGER_PLACE_ON_READY_ACTIVE, "task " + id.value + " placed on " +
+                                                    task->second.nodeId.value +
+                                                    ", which is not READY and ACTIVE");
     }
   }
 }
@@ -329,14 +340,16 @@ void ManagerChecker::checkPutTask(const Task& task) {
   auto before = store_.tasks.find(task.id);
   if (before == store_.tasks.end()) return;
   if (task.status.state < before->second.status.state) {
-    fail("status of " + task.id.value + " moved backwards: " + format(before->second.status.state) +
-         " -> " + format(task.status.state));
+    fail(Rule::MANAGER_STATUS_MONOTONIC,
+         "status of " + task.id.value + " moved backwards: " + format(before->second.status.state) +
+             " -> " + format(task.status.state));
   }
   if (task.desiredState < before->second.desiredState) {
-    fail("desired state of " + task.id.value + " moved backwards");
+    fail(Rule::MANAGER_DESIRED_MONOTONIC, "desired state of " + task.id.value + " moved backwards");
   }
   if (!before->second.nodeId.empty() && before->second.nodeId != task.nodeId) {
-    fail("task " + task.id.value + " moved from " + before->second.nodeId.value);
+    fail(Rule::MANAGER_TASK_STAYS_ON_ITS_NODE,
+         "task " + task.id.value + " moved from " + before->second.nodeId.value);
   }
 }
 
@@ -349,13 +362,15 @@ void ManagerChecker::checkDown(Instant now, const manager::NodeRecord& node) {
   auto alive = lastAlive_.find(node.id);
   if (alive != lastAlive_.end()) {
     if (now - alive->second < minimal * limits::HEARTBEAT_GRACE_MULTIPLIER) {
-      fail("node " + node.id.value + " marked down " + formatDuration(now - alive->second) +
-           " after its last heartbeat");
+      fail(Rule::MANAGER_DOWN_AFTER_GRACE, "node " + node.id.value + " marked down " +
+                                               formatDuration(now - alive->second) +
+                                               " after its last heartbeat");
     }
   } else if (restartedAt_.has_value() &&
              now - *restartedAt_ < minimal * limits::HEARTBEAT_UNKNOWN_MULTIPLIER) {
-    fail("node " + node.id.value + " marked down " + formatDuration(now - *restartedAt_) +
-         " after the restart");
+    fail(Rule::MANAGER_DOWN_AFTER_GRACE, "node " + node.id.value + " marked down " +
+                                             formatDuration(now - *restartedAt_) +
+                                             " after the restart");
   }
 }
 
@@ -366,7 +381,8 @@ void ManagerChecker::checkSessionAnswer(Instant now, const manager::SessionAnswe
   if (answer.error.has_value()) return;
   auto node = store_.nodes.find(answer.node);
   if (node == store_.nodes.end() || node->second.status != manager::NodeStatus::READY) {
-    fail("session answered for " + answer.node.value + " before the store holds it READY");
+    fail(Rule::MANAGER_SESSION_AFTER_READY,
+         "session answered for " + answer.node.value + " before the store holds it READY");
   }
   lastAlive_[answer.node] = now;
   streams_[answer.node] = Stream{answer.sessionId, ""};
@@ -382,28 +398,33 @@ void ManagerChecker::checkRateLimit(const NodeId& node, Instant requested) {
   if (!chain.empty() && requested - chain.back() > limits::REGISTRATION_RATE_PERIOD) chain.clear();
   chain.push_back(requested);
   if (static_cast<int64_t>(chain.size()) > limits::REGISTRATION_RATE_COUNT) {
-    fail("node " + node.value + " registered " + std::to_string(chain.size()) +
-         " times in a chain less than 8s apart");
+    fail(Rule::MANAGER_REGISTRATION_RATE, "node " + node.value + " registered " +
+                                              std::to_string(chain.size()) +
+                                              " times in a chain less than 8s apart");
   }
 }
 
 void ManagerChecker::checkAssignments(const manager::SendAssignments& send) {
   auto stream = streams_.find(send.node);
   if (stream == streams_.end() || stream->second.sessionId != send.sessionId) {
-    fail("assignments to " + send.node.value + " outside its session");
+    fail(Rule::MANAGER_MESSAGE_IN_SESSION,
+         "assignments to " + send.node.value + " outside its session");
     return;
   }
   const AssignmentsMessage& message = send.message;
   if (message.type == AssignmentType::COMPLETE) {
-    if (!message.appliesTo.empty()) fail("a COMPLETE message applies to something");
+    if (!message.appliesTo.empty())
+      fail(Rule::MANAGER_STREAM_CHAINS, "a COMPLETE message applies to something");
   } else {
-    if (stream->second.lastResultsIn.empty()) fail("an INCREMENTAL before the COMPLETE");
+    if (stream->second.lastResultsIn.empty())
+      fail(Rule::MANAGER_STREAM_CHAINS, "an INCREMENTAL before the COMPLETE");
     if (message.appliesTo != stream->second.lastResultsIn) {
-      fail("INCREMENTAL applies to " + message.appliesTo + ", the stream is at " +
-           stream->second.lastResultsIn);
+      fail(Rule::MANAGER_STREAM_CHAINS, "INCREMENTAL applies to " + message.appliesTo +
+                                            ", the stream is at " + stream->second.lastResultsIn);
     }
     if (message.changes.size() > limits::INCREMENTAL_CHANGES_MAX) {
-      fail("INCREMENTAL with " + std::to_string(message.changes.size()) + " changes");
+      fail(Rule::MANAGER_INCREMENTAL_BOUNDED,
+           "INCREMENTAL with " + std::to_string(message.changes.size()) + " changes");
     }
   }
   stream->second.lastResultsIn = message.resultsIn;
@@ -412,22 +433,27 @@ void ManagerChecker::checkAssignments(const manager::SendAssignments& send) {
     if (const auto* task = std::get_if<Task>(&change.item)) {
       auto stored = store_.tasks.find(task->id);
       if (remove && stored != store_.tasks.end()) {
-        fail("REMOVE of task " + task->id.value + ", which the store still holds");
+        fail(Rule::MANAGER_SENDS_WHAT_IS_STORED,
+             "REMOVE of task " + task->id.value + ", which the store still holds");
       } else if (!remove && (stored == store_.tasks.end() || stored->second != *task)) {
-        fail("task " + task->id.value + " sent to " + send.node.value + " is not what is stored");
+        fail(Rule::MANAGER_SENDS_WHAT_IS_STORED,
+             "task " + task->id.value + " sent to " + send.node.value + " is not what is stored");
       } else if (!remove && task->nodeId != send.node) {
-        fail("task " + task->id.value + " sent to " + send.node.value + " belongs elsewhere");
+        fail(Rule::MANAGER_SENDS_TO_OWNER,
+             "task " + task->id.value + " sent to " + send.node.value + " belongs elsewhere");
       }
     } else if (const auto* secret = std::get_if<Secret>(&change.item)) {
       auto stored = store_.secrets.find(secret->id);
       if (!remove && (stored == store_.secrets.end() || stored->second != *secret)) {
-        fail("secret " + secret->id.value + " sent but not stored");
+        fail(Rule::MANAGER_SENDS_WHAT_IS_STORED,
+             "secret " + secret->id.value + " sent but not stored");
       }
     } else {
       const Config& config = std::get<Config>(change.item);
       auto stored = store_.configs.find(config.id);
       if (!remove && (stored == store_.configs.end() || stored->second != config)) {
-        fail("config " + config.id.value + " sent but not stored");
+        fail(Rule::MANAGER_SENDS_WHAT_IS_STORED,
+             "config " + config.id.value + " sent but not stored");
       }
     }
   }
@@ -446,8 +472,9 @@ void ManagerChecker::checkStatusesAnswer(const manager::StatusesAnswer& answer) 
         continue;
       }
       if (stored->second.status.state < update.status.state) {
-        fail("status " + format(update.status.state) + " of " + update.taskId.value +
-             " acknowledged before it was stored");
+        fail(Rule::MANAGER_ACK_AFTER_STORE, "status " + format(update.status.state) + " of " +
+                                                update.taskId.value +
+                                                " acknowledged before it was stored");
       }
     }
   }
@@ -459,7 +486,9 @@ void ManagerChecker::checkControlAnswer(const manager::ControlAnswer& answer) {
   bool stored = store_.services.count(ServiceId{answer.id}) ||
                 store_.secrets.count(SecretId{answer.id}) ||
                 store_.configs.count(ConfigId{answer.id});
-  if (!stored) fail("control answer names " + answer.id + " before it is stored");
+  if (!stored)
+    fail(Rule::MANAGER_CONTROL_ANSWER_AFTER_STORE,
+         "control answer names " + answer.id + " before it is stored");
 }
 
 // One pass over the tasks in id order and one sort of the live ones by unit, without copying a
@@ -475,7 +504,12 @@ void ManagerChecker::checkUnits(const manager::ManagerState& state) {
   };
   static const NodeId NO_NODE;
   std::vector<Occupant> live;
-  std::vector<std::pair<size_t, std::string>> found;
+  struct Found {
+    size_t at;
+    Rule rule;
+    std::string detail;
+  };
+  std::vector<Found> found;
   size_t order = 0;
   const manager::ServiceRecord* last = nullptr;
   for (const auto& [id, task] : state.cluster.tasks) {
@@ -486,11 +520,13 @@ void ManagerChecker::checkUnits(const manager::ManagerState& state) {
       last = service == state.cluster.services.end() ? nullptr : &service->second;
     }
     if (last == nullptr) {
-      found.emplace_back(2 * order, "live task " + id.value + " of a removed service");
+      found.push_back({2 * order, Rule::MANAGER_NO_LIVE_TASK_OF_REMOVED_SERVICE,
+                       "live task " + id.value + " of a removed service"});
       continue;
     }
     if (finished(task.status.state)) {
-      found.emplace_back(2 * order, "task " + id.value + " finished but is still live");
+      found.push_back({2 * order, Rule::MANAGER_FINISHED_NOT_LIVE,
+                       "task " + id.value + " finished but is still live"});
     }
     bool global = last->spec.mode == manager::ServiceMode::GLOBAL;
     live.push_back(
@@ -514,20 +550,20 @@ void ManagerChecker::checkUnits(const manager::ManagerState& state) {
         (a.node == nullptr) == (b.node == nullptr) && (a.node == nullptr || *a.node == *b.node);
     if (a.record != b.record || a.slot != b.slot || !sameNode) continue;
     const Task& task = *b.task;
-    found.emplace_back(2 * b.order + 1, "a second live task " + task.id.value + " in slot " +
-                                            std::to_string(task.slot) + " node " +
-                                            task.nodeId.value + " of service " +
-                                            b.record->spec.name);
+    found.push_back({2 * b.order + 1, Rule::MANAGER_ONE_LIVE_PER_UNIT,
+                     "a second live task " + task.id.value + " in slot " +
+                         std::to_string(task.slot) + " node " + task.nodeId.value + " of service " +
+                         b.record->spec.name});
   }
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [at, what] : found)
-    fail(std::move(what));
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.at < b.at; });
+  for (const Found& f : found)
+    fail(f.rule, f.detail);
 }
 
 void ManagerChecker::checkMirror(const manager::ManagerState& state) {
   if (state.phase != manager::ManagerPhase::RUNNING) return;
-  if (state.cluster != store_) fail("the manager's records differ from what it persisted");
+  if (state.cluster != store_)
+    fail(Rule::MANAGER_MEMORY_EQUALS_STORE, "the manager's records differ from what it persisted");
 }
 
 }  // namespace swarmlet::sim

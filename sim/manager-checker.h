@@ -31,6 +31,7 @@
 #include "core/manager/effect.h"
 #include "core/manager/input.h"
 #include "core/manager/state.h"
+#include "sim/rules.h"
 
 namespace swarmlet::sim {
 
@@ -100,7 +101,7 @@ class ManagerChecker {
   void placeInUnit(const Task& task);
   void liftFromUnit(const TaskId& id);
   void reindexService(const ServiceId& service);
-  void fail(std::string what);
+  void fail(Rule rule, const std::string& detail);
 
   Duration period_;
   uint32_t fullCheckEvery_ = 1;

@@ -24,6 +24,7 @@
 #include "sim/hash-chain.h"
 #include "sim/probes.h"
 #include "sim/report.h"
+#include "sim/rules.h"
 #include "sim/schedule-text.h"
 #include "sim/world.h"
 
@@ -473,6 +474,9 @@ int main(int argc, char** argv) {
                  "Fail unless every named probe (comma-separated, or 'all') was hit");
   bool listProbes = false;
   app.add_flag("--list-probes", listProbes, "Print the name of every probe and exit");
+  bool listRules = false;
+  app.add_flag("--list-rules", listRules,
+               "Print every rule the checkers state, with the spec item it checks, and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -483,6 +487,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "swarmsim: %s (see swarmsim --help)\n", message.c_str());
     return 2;
   };
+  if (listRules) {
+    for (const RuleInfo& rule : allRules()) {
+      std::printf("%s [%s] %s\n", std::string(rule.name).c_str(), std::string(rule.source).c_str(),
+                  std::string(rule.statement).c_str());
+    }
+    return 0;
+  }
   if (listProbes) {
     for (const auto& [name, count] : emptyTally())
       std::printf("%s\n", name.c_str());

@@ -73,13 +73,15 @@ WorkerChecker::WorkerChecker(uint32_t fullCheckEvery) : fullCheckEvery_(fullChec
   if (fullCheckEvery_ == 0) fullCheckEvery_ = 1;
 }
 
-void WorkerChecker::fail(std::string what) {
-  violations_.push_back(std::move(what));
+void WorkerChecker::fail(Rule rule, const std::string& detail) {
+  violations_.push_back(violationOf(rule, detail));
 }
 
 void WorkerChecker::restarted() {
   fullCheckDue_ = true;
   operations_.clear();
+  retryNotBefore_.clear();
+  leaving_ = false;
   batchInFlight_.reset();
   streamGeneration_ = 0;
   streamAt_.reset();
@@ -102,25 +104,30 @@ void WorkerChecker::observe(Instant now, const Input& input, const std::vector<E
                             const AgentState& state) {
   touched_.clear();
   touchInput(input);
-  observeInput(input);
+  observeInput(now, input);
+  bool assignmentsWhileLeaving = leaving_ && std::holds_alternative<AssignmentsReceived>(input);
   bool stopping = false;
   for (const Effect& effect : effects)
     stopping = stopping || std::holds_alternative<AgentStopped>(effect);
   for (const Effect& effect : effects) {
     if (const auto* persist = std::get_if<Persist>(&effect)) {
-      checkPersist(now, *persist);
+      checkPersist(now, *persist, assignmentsWhileLeaving);
     } else if (const auto* operation = std::get_if<ExecutorOperation>(&effect)) {
       touch(operation->taskId);
-      checkOperation(*operation);
+      checkOperation(now, *operation);
     } else if (const auto* cancel = std::get_if<CancelOperation>(&effect)) {
       touch(cancel->taskId);
       auto it = operations_.find(cancel->taskId);
       if (it == operations_.end() || it->second.operation != cancel->operation) {
-        fail("cancel-operation op=" + std::to_string(cancel->operation) + " " +
-             cancel->taskId.value + " names no operation in flight");
+        fail(Rule::WORK_CANCEL_NAMES_OPERATION,
+             "cancel-operation op=" + std::to_string(cancel->operation) + " " +
+                 cancel->taskId.value + " names no operation in flight");
       }
     } else if (const auto* send = std::get_if<SendStatuses>(&effect)) {
       checkSend(*send, state, stopping);
+    } else if (std::holds_alternative<SignalLeft>(effect) && !state.worker.tasks.empty()) {
+      fail(Rule::WORK_LEFT_ONLY_WHEN_EMPTY,
+           "signal-left while " + std::to_string(state.worker.tasks.size()) + " tasks are held");
     } else if (std::holds_alternative<CloseSession>(effect)) {
       // Nothing will answer a batch on a closed session; its statuses go out again later.
       batchInFlight_.reset();
@@ -128,6 +135,7 @@ void WorkerChecker::observe(Instant now, const Input& input, const std::vector<E
   }
   if (const auto* received = std::get_if<AssignmentsReceived>(&input))
     checkStream(*received, state);
+  leaving_ = state.worker.leaving;
   if (fullCheckEvery_ == 1 || fullCheckDue_ || ++sinceFullCheck_ >= fullCheckEvery_) {
     checkState(state);
   } else {
@@ -169,14 +177,39 @@ void WorkerChecker::checkStream(const AssignmentsReceived& received, const Agent
   } else {
     streamAt_.reset();
   }
+  if (chains && message.type == AssignmentType::COMPLETE) checkCompleteSet(message, state);
   if (state.worker.resultsIn != streamAt_) {
-    fail(chains ? "an assignments message that chains was not applied: " + message.resultsIn
+    fail(Rule::WORK_STREAM_CHAINS,
+         chains ? "an assignments message that chains was not applied: " + message.resultsIn
                 : "an INCREMENTAL applied across a gap: it applies to " + message.appliesTo +
                       ", the stream is at " + expected);
   }
 }
 
-void WorkerChecker::observeInput(const Input& input) {
+// Spec 9.5 item 10: a COMPLETE set applied leaves assigned exactly the tasks it names; every
+// other task the agent still holds is being shut down and removed.
+void WorkerChecker::checkCompleteSet(const AssignmentsMessage& message, const AgentState& state) {
+  std::set<TaskId> named;
+  for (const AssignmentChange& change : message.changes) {
+    const auto* task = std::get_if<Task>(&change.item);
+    if (task != nullptr && change.action == AssignmentAction::UPDATE) named.insert(task->id);
+  }
+  for (const auto& [id, entry] : state.worker.tasks) {
+    if (entry.assigned != (named.count(id) == 1)) {
+      fail(Rule::WORK_COMPLETE_SET_ASSIGNED,
+           "after a COMPLETE set " + message.resultsIn + ", " + id.value +
+               (entry.assigned ? " is still assigned" : " is not assigned"));
+    }
+  }
+  for (const TaskId& id : named) {
+    if (state.worker.tasks.count(id) == 0) {
+      fail(Rule::WORK_COMPLETE_SET_ASSIGNED,
+           "after a COMPLETE set " + message.resultsIn + ", " + id.value + " is not held");
+    }
+  }
+}
+
+void WorkerChecker::observeInput(Instant now, const Input& input) {
   if (const auto* done = std::get_if<ExecutorDone>(&input)) {
     auto it = operations_.find(done->task);
     if (it == operations_.end() || it->second.operation != done->operation) return;  // stale
@@ -191,6 +224,9 @@ void WorkerChecker::observeInput(const Input& input) {
     if (it->second.call == ExecutorCall::RESOLVE && errorClass == ErrorClass::FATAL) {
       holdsResources_.erase(done->task);
     }
+    if (errorClass == ErrorClass::TEMPORARY) {
+      retryNotBefore_[done->task] = {it->second.call, now + limits::TASK_RETRY_INITIAL};
+    }
     operations_.erase(it);
   } else if (const auto* acked = std::get_if<StatusesAcked>(&input)) {
     if (batchInFlight_ == acked->batch) batchInFlight_.reset();
@@ -199,8 +235,9 @@ void WorkerChecker::observeInput(const Input& input) {
   }
 }
 
-void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
-  if (persist.ops.empty()) fail("an empty persist");
+void WorkerChecker::checkPersist(Instant now, const Persist& persist,
+                                 bool assignmentsWhileLeaving) {
+  if (persist.ops.empty()) fail(Rule::WORK_PERSIST_NOT_EMPTY, "an empty persist");
   for (const StoreOp& op : persist.ops) {
     touch(opTask(op));
     if (const auto* put = std::get_if<PutStatus>(&op)) {
@@ -208,41 +245,73 @@ void WorkerChecker::checkPersist(Instant now, const Persist& persist) {
       if (it != store_.end() && it->second.status.has_value()) {
         const TaskStatus& previous = *it->second.status;
         if (put->status.state < previous.state) {
-          fail("status of " + put->taskId.value + " moved backwards: " + format(previous) + " -> " +
-               format(put->status));
+          fail(Rule::WORK_STATUS_MONOTONIC, "status of " + put->taskId.value +
+                                                " moved backwards: " + format(previous) + " -> " +
+                                                format(put->status));
         }
         if (unchanged(previous, put->status)) {
-          fail("an unchanged status of " + put->taskId.value + " written again");
+          fail(Rule::WORK_TIMESTAMP_IFF_CHANGED,
+               "an unchanged status of " + put->taskId.value + " written again");
         } else if (put->status.timestamp != now) {
-          fail("status of " + put->taskId.value + " changed without a fresh timestamp");
+          fail(Rule::WORK_TIMESTAMP_IFF_CHANGED,
+               "status of " + put->taskId.value + " changed without a fresh timestamp");
         }
       }
       persisted_[put->taskId].push_back(put->status);
     }
+    if (assignmentsWhileLeaving) {
+      const auto* put = std::get_if<PutTask>(&op);
+      const auto* assigned = std::get_if<SetAssigned>(&op);
+      if ((put != nullptr && store_.count(put->task.id) == 0) ||
+          (assigned != nullptr && assigned->assigned)) {
+        fail(Rule::WORK_LEAVE_IGNORES_ASSIGNMENTS,
+             "assignments applied while leaving: " + format(op));
+      }
+    }
+    // A new assignment of the task (or its end) re-runs it at once, as SwarmKit's task manager
+    // does on an update: only a call retried for the same task waits.
+    if (std::holds_alternative<PutTask>(op) || std::holds_alternative<SetAssigned>(op)) {
+      retryNotBefore_.erase(opTask(op));
+    }
     if (const auto* deleted = std::get_if<DeleteTask>(&op)) {
       if (holdsResources_.count(deleted->taskId) != 0) {
-        fail("task " + deleted->taskId.value + " deleted before the executor removed it");
+        fail(Rule::WORK_DELETE_AFTER_REMOVE,
+             "task " + deleted->taskId.value + " deleted before the executor removed it");
       }
       if (operations_.count(deleted->taskId) != 0) {
-        fail("task " + deleted->taskId.value + " deleted with an operation in flight");
+        fail(Rule::WORK_DELETE_AFTER_REMOVE,
+             "task " + deleted->taskId.value + " deleted with an operation in flight");
       }
       // A task's history ends with its record (an id reused later is another task).
       lastState_.erase(deleted->taskId);
       lastDesired_.erase(deleted->taskId);
       lastSent_.erase(deleted->taskId);
+      retryNotBefore_.erase(deleted->taskId);
     }
-    if (!apply(store_, op)) fail("store op on a missing record: " + format(op));
+    if (!apply(store_, op))
+      fail(Rule::WORK_STORE_OP_ON_RECORD, "store op on a missing record: " + format(op));
   }
 }
 
-void WorkerChecker::checkOperation(const ExecutorOperation& operation) {
+void WorkerChecker::checkOperation(Instant now, const ExecutorOperation& operation) {
   const TaskId& id = operation.taskId;
-  if (operations_.count(id) != 0) {
-    fail("a second operation in flight for " + id.value +
-         ": op=" + std::to_string(operation.operation) +
-         " while op=" + std::to_string(operations_[id].operation));
+  auto retry = retryNotBefore_.find(id);
+  if (retry != retryNotBefore_.end()) {
+    if (retry->second.first == operation.call && now < retry->second.second) {
+      fail(Rule::WORK_RETRY_AFTER_DELAY,
+           "call " + format(operation.call) + " of " + id.value + " again " +
+               formatDuration(retry->second.second - now) + " too soon after it failed");
+    }
+    retryNotBefore_.erase(retry);
   }
-  if (store_.count(id) == 0) fail("operation for " + id.value + ", a task not in the store");
+  if (operations_.count(id) != 0) {
+    fail(Rule::WORK_ONE_OPERATION, "a second operation in flight for " + id.value +
+                                       ": op=" + std::to_string(operation.operation) +
+                                       " while op=" + std::to_string(operations_[id].operation));
+  }
+  if (store_.count(id) == 0)
+    fail(Rule::WORK_OPERATION_ON_STORED_TASK,
+         "operation for " + id.value + ", a task not in the store");
   if (operation.call != ExecutorCall::RESOLVE && operation.call != ExecutorCall::REMOVE) {
     // Whatever ran may have left something behind, whatever the agent believed.
     holdsResources_.insert(id);
@@ -252,14 +321,16 @@ void WorkerChecker::checkOperation(const ExecutorOperation& operation) {
 
 void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state, bool stopping) {
   if (send.updates.empty() || send.updates.size() > limits::STATUS_BATCH_MAX) {
-    fail("send-statuses with " + std::to_string(send.updates.size()) + " updates");
+    fail(Rule::WORK_BATCH_BOUNDED,
+         "send-statuses with " + std::to_string(send.updates.size()) + " updates");
   }
   if (send.sessionId.empty() || send.sessionId != state.previousSessionId) {
-    fail("send-statuses on session " + send.sessionId.value + ", not the registered one");
+    fail(Rule::WORK_SEND_IN_SESSION,
+         "send-statuses on session " + send.sessionId.value + ", not the registered one");
   }
   if (batchInFlight_.has_value() && !stopping) {
-    fail("batch " + std::to_string(send.batch) + " sent while batch " +
-         std::to_string(*batchInFlight_) + " is in flight");
+    fail(Rule::WORK_ONE_BATCH, "batch " + std::to_string(send.batch) + " sent while batch " +
+                                   std::to_string(*batchInFlight_) + " is in flight");
   }
   if (!stopping) batchInFlight_ = send.batch;
   if (send.generation != sendGeneration_) {
@@ -272,15 +343,19 @@ void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state,
     bool found = false;
     for (const TaskStatus& status : history)
       found = found || status == update.status;
-    if (!found) fail("status sent before it was persisted: " + format(update));
+    if (!found)
+      fail(Rule::WORK_PERSIST_BEFORE_SEND,
+           "status sent before it was persisted: " + format(update));
     // The manager deleted a task it no longer assigns: nothing is reported for it (decision 17).
     auto known = state.worker.tasks.find(update.taskId);
     if (known == state.worker.tasks.end() || !known->second.assigned) {
-      fail("status of " + update.taskId.value + " sent after it left the assignment set");
+      fail(Rule::WORK_SEND_ONLY_ASSIGNED,
+           "status of " + update.taskId.value + " sent after it left the assignment set");
     }
     auto [it, inserted] = lastSent_.try_emplace(update.taskId, update.status.state);
     if (!inserted && update.status.state < it->second) {
-      fail("statuses of " + update.taskId.value + " sent out of order in one session");
+      fail(Rule::WORK_SEND_ORDER,
+           "statuses of " + update.taskId.value + " sent out of order in one session");
     }
     it->second = update.status.state;
   }
@@ -288,8 +363,9 @@ void WorkerChecker::checkSend(const SendStatuses& send, const AgentState& state,
 
 void WorkerChecker::checkCounts(const AgentState& state) {
   if (state.worker.tasks.size() != store_.size()) {
-    fail("memory holds " + std::to_string(state.worker.tasks.size()) + " tasks, the store " +
-         std::to_string(store_.size()));
+    fail(Rule::WORK_MEMORY_EQUALS_STORE, "memory holds " +
+                                             std::to_string(state.worker.tasks.size()) +
+                                             " tasks, the store " + std::to_string(store_.size()));
   }
 }
 
@@ -297,12 +373,12 @@ void WorkerChecker::checkCounts(const AgentState& state) {
 void WorkerChecker::checkTask(const TaskId& id, const TaskEntry& entry, const StoredTask* record,
                               const AgentState& state) {
   if (record == nullptr) {
-    fail("task " + id.value + " in memory but not in the store");
+    fail(Rule::WORK_MEMORY_EQUALS_STORE, "task " + id.value + " in memory but not in the store");
     return;
   }
   if (!sameExceptStatus(record->task, entry.task) || record->assigned != entry.assigned ||
       record->status != entry.task.status) {
-    fail("task " + id.value + " differs between memory and store");
+    fail(Rule::WORK_MEMORY_EQUALS_STORE, "task " + id.value + " differs between memory and store");
   }
   auto operation = operations_.find(id);
   bool tracked = operation != operations_.end();
@@ -310,23 +386,24 @@ void WorkerChecker::checkTask(const TaskId& id, const TaskEntry& entry, const St
   bool running = state.phase == AgentPhase::RUNNING;
   if (running && (entry.operation.has_value() != tracked ||
                   (tracked && *entry.operation != operation->second.operation))) {
-    fail("operation bookkeeping of " + id.value + " disagrees with the effects");
+    fail(Rule::WORK_ONE_OPERATION,
+         "operation bookkeeping of " + id.value + " disagrees with the effects");
   }
   auto [seen, fresh] = lastState_.try_emplace(id, entry.task.status.state);
   if (!fresh && entry.task.status.state < seen->second) {
-    fail("status of " + id.value + " moved backwards in memory");
+    fail(Rule::WORK_STATUS_MONOTONIC, "status of " + id.value + " moved backwards in memory");
   }
   seen->second = entry.task.status.state;
   auto [desired, first] = lastDesired_.try_emplace(id, entry.task.desiredState);
   if (!first && entry.task.desiredState < desired->second) {
-    fail("desired state of " + id.value + " decreased");
+    fail(Rule::WORK_DESIRED_MONOTONIC, "desired state of " + id.value + " decreased");
   }
   desired->second = entry.task.desiredState;
 }
 
 void WorkerChecker::checkPending(const TaskId& id, const AgentState& state) {
   if (state.reporter.pending.count(id) != 0 && state.worker.tasks.count(id) == 0) {
-    fail("a pending status for unknown task " + id.value);
+    fail(Rule::WORK_PENDING_KNOWN, "a pending status for unknown task " + id.value);
   }
 }
 
@@ -335,7 +412,7 @@ void WorkerChecker::checkReporter(const AgentState& state) {
     std::optional<BatchId> inFlight;
     if (state.reporter.inFlight.has_value()) inFlight = state.reporter.inFlight->batch;
     if (inFlight.has_value() && inFlight != batchInFlight_) {
-      fail("the reporter's batch in flight disagrees with the effects");
+      fail(Rule::WORK_ONE_BATCH, "the reporter's batch in flight disagrees with the effects");
     }
   }
 }
@@ -353,7 +430,7 @@ void WorkerChecker::checkTouched(const AgentState& state) {
       checkTask(id, entry->second, stored == store_.end() ? nullptr : &stored->second, state);
     } else if (stored != store_.end()) {
       // Counted above when the sizes differ; named here when they agree by accident.
-      fail("task " + id.value + " in the store but not in memory");
+      fail(Rule::WORK_MEMORY_EQUALS_STORE, "task " + id.value + " in the store but not in memory");
     }
     checkPending(id, state);
   }
@@ -378,7 +455,8 @@ void WorkerChecker::checkState(const AgentState& state) {
     checkTask(id, entry, &stored->second, state);
   }
   for (const auto& [id, status] : state.reporter.pending) {
-    if (tasks.count(id) == 0) fail("a pending status for unknown task " + id.value);
+    if (tasks.count(id) == 0)
+      fail(Rule::WORK_PENDING_KNOWN, "a pending status for unknown task " + id.value);
   }
   checkReporter(state);
 }

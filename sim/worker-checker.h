@@ -32,6 +32,7 @@
 #include "core/agent/input.h"
 #include "core/agent/state.h"
 #include "core/agent/store.h"
+#include "sim/rules.h"
 
 namespace swarmlet::sim {
 
@@ -64,9 +65,9 @@ class WorkerChecker {
     agent::ExecutorCall call = agent::ExecutorCall::RESOLVE;
   };
 
-  void observeInput(const agent::Input& input);
-  void checkPersist(Instant now, const agent::Persist& persist);
-  void checkOperation(const agent::ExecutorOperation& operation);
+  void observeInput(Instant now, const agent::Input& input);
+  void checkPersist(Instant now, const agent::Persist& persist, bool assignmentsWhileLeaving);
+  void checkOperation(Instant now, const agent::ExecutorOperation& operation);
   void checkSend(const agent::SendStatuses& send, const agent::AgentState& state, bool stopping);
   void checkState(const agent::AgentState& state);
   void checkTouched(const agent::AgentState& state);
@@ -78,7 +79,8 @@ class WorkerChecker {
   void touch(const TaskId& id) { touched_.push_back(id); }
   void touchInput(const agent::Input& input);
   void checkStream(const agent::AssignmentsReceived& received, const agent::AgentState& state);
-  void fail(std::string what);
+  void checkCompleteSet(const AssignmentsMessage& message, const agent::AgentState& state);
+  void fail(Rule rule, const std::string& detail);
 
   uint32_t fullCheckEvery_ = 1;
   uint32_t sinceFullCheck_ = 0;
@@ -90,6 +92,11 @@ class WorkerChecker {
   // Every status ever persisted per task: a send must carry one of them.
   std::map<TaskId, std::vector<TaskStatus>> persisted_;
   std::map<TaskId, InFlight> operations_;
+  // Per task whose last call failed temporarily: that call, and the earliest time it may be
+  // made again.
+  std::map<TaskId, std::pair<agent::ExecutorCall, Instant>> retryNotBefore_;
+  // The node was leaving after the previous step.
+  bool leaving_ = false;
   // Tasks for which the executor may hold something: a controller was made (or a call ran) and
   // the executor has not said since that nothing is left (a REMOVE that succeeded or failed
   // for good, or a RESOLVE that failed for good).

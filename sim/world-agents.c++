@@ -19,11 +19,10 @@ constexpr uint32_t AGENT_FULL_CHECK_EVERY = 64;
 
 using swarmlet::format;
 
-// A violation's rule, so that --shrink can tell "the same invariant" from one run to the next:
-// the message up to its first ": " (the details after it name states and times), with every word
+// The message up to its first ": " (the details after it name states and times), with every word
 // that holds a digit (ids, counts, durations, node names) replaced by '#'.
-std::string ruleOf(const std::string& prefix, const std::string& message) {
-  std::string rule = prefix;
+std::string maskedHead(const std::string& message) {
+  std::string rule;
   std::string_view head(message);
   head = head.substr(0, std::min(head.find(": "), size_t{120}));
   size_t start = 0;
@@ -61,7 +60,7 @@ void World::startAgent(AgentHost& agent, bool restart) {
     agent.core->crash(config, agent.durable);
     if (agent.core->violations().size() > violationsBefore) {
       const std::string& first = agent.core->violations()[violationsBefore];
-      violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
+      checkerViolation(agent.node.value, first);
       return;
     }
   }
@@ -88,7 +87,7 @@ size_t World::stepAgent(AgentHost& agent, const agent::Input& input) {
   record(agent.node.value, format(input), lines, HashChain::digest(format(agent.core->state())));
   if (agent.core->violations().size() > violationsBefore) {
     const std::string& first = agent.core->violations()[violationsBefore];
-    violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
+    checkerViolation(agent.node.value, first);
     return effects.size();
   }
   size_t produced = effects.size();
@@ -204,8 +203,8 @@ void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
           schedule(now, AgentStopRequest{agent.index, agent.incarnation});
         } else if constexpr (std::is_same_v<E, agent::AgentStopped>) {
           agent.gone = true;
-          if (!e.error.empty())
-            violation("agent: stopped with an error", agent.node.value + ": " + e.error);
+          if (auto broken = stoppedWithError(agent.node, e.error))
+            violation(broken->rule, broken->detail);
         }
       },
       op);
@@ -277,7 +276,7 @@ void World::deliverLate(AgentHost& agent, const agent::Input& input) {
   size_t effects = stepAgent(agent, input);
   if (!before.has_value() || stopped()) return;
   if (effects > 0 || !(agent.core->state() == *before)) {
-    violation("agent: a late completion changed the agent",
+    violation(Rule::WORLD_STALE_INPUT_CHANGES_NOTHING,
               agent.node.value + ": " + format(input) + " (stale: its session or operation was " +
                   "superseded) produced " + std::to_string(effects) + " effects" +
                   (agent.core->state() == *before ? "" : " and changed the agent's state"));
@@ -314,20 +313,8 @@ void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& ope
     const auto& tasks = agent.core->state().worker.tasks;
     auto it = tasks.find(operation.taskId);
     if (it != tasks.end()) {
-      for (const SecretId& secret : it->second.task.spec.secrets) {
-        if (agent.secrets.count(secret) == 0) {
-          violation("agent: a task prepared before its secret was installed",
-                    agent.node.value + ": " + operation.taskId.value + " prepared without secret " +
-                        secret.value);
-        }
-      }
-      for (const ConfigId& config : it->second.task.spec.configs) {
-        if (agent.configs.count(config) == 0) {
-          violation("agent: a task prepared before its config was installed",
-                    agent.node.value + ": " + operation.taskId.value + " prepared without config " +
-                        config.value);
-        }
-      }
+      auto broken = preparedTooEarly(agent.node, it->second.task, agent.secrets, agent.configs);
+      if (broken.has_value()) violation(broken->rule, broken->detail);
     }
   }
   agent.operations[operation.taskId] = {operation.operation, operation.call};

@@ -24,14 +24,17 @@
 #include "sim/host-clock.h"
 #include "sim/manager-checker.h"
 #include "sim/workload.h"
+#include "sim/world-rules.h"
 #include "sim/world.h"
 
 namespace swarmlet::sim {
 
 // --- Messages on the simulated network ------------------------------------------------------
 
-// The rule of a checker's violation message (world-agents.c++), compared by --shrink.
-std::string ruleOf(const std::string& prefix, const std::string& message);
+// The words of a message that name what went wrong, without its ids, counts and times (every
+// word holding a digit becomes '#'): what --shrink compares where a rule's name alone is too
+// broad (which core assertion failed).
+std::string maskedHead(const std::string& message);
 
 // The agent's shell hung up the connection (or its process died and the kernel reset it).
 struct ClosedNotice {};
@@ -188,7 +191,12 @@ class World {
   void dispatch(const WorldEvent& event);
   void record(const std::string& host, std::string what, const std::vector<std::string>& effects,
               uint64_t stateDigest);
+  // The run's first violation ends it. `rule` is what --shrink keeps (sim/rules.h's name, or
+  // more); `message` says what happened, its rule's name first.
   void violation(const std::string& rule, const std::string& message);
+  void violation(Rule rule, const std::string& detail);
+  // A checker's violation ("<rule>: <detail>", see sim/rules.h) on the named host.
+  void checkerViolation(const std::string& host, const std::string& violation);
   void checkLiveness();
   bool fullCheck(ManagerHost& manager);
   bool fullCheck(AgentHost& agent);

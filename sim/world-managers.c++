@@ -67,7 +67,7 @@ void World::stepManager(ManagerHost& manager, const manager::Input& input) {
   record(manager.peer.nodeId.value, format(input), lines, stateDigest(manager.core->state()));
   if (manager.checker->violations().size() > violationsBefore) {
     const std::string& first = manager.checker->violations()[violationsBefore];
-    violation(ruleOf("manager: ", first), manager.peer.nodeId.value + ": " + first);
+    checkerViolation(manager.peer.nodeId.value, first);
     return;
   }
   manager.shell.intake(std::move(effects));

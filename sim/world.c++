@@ -104,8 +104,10 @@ RunResult World::run() {
       dispatch(entry.payload);
     } catch (const kj::Exception& e) {
       std::string description = e.getDescription().cStr();
-      violation(ruleOf("assertion: ", description),
-                std::string(e.getFile()) + ":" + std::to_string(e.getLine()) + ": " + description);
+      const RuleInfo& rule = ruleInfo(Rule::WORLD_CORE_ASSERTIONS_HOLD);
+      violation(std::string(rule.name) + ": " + maskedHead(description),
+                violationOf(rule.rule, std::string(e.getFile()) + ":" +
+                                           std::to_string(e.getLine()) + ": " + description));
       break;
     }
     if (config_.wallBudgetSeconds > 0 && result_.stats.events % 4096 == 0 &&
@@ -248,6 +250,17 @@ void World::violation(const std::string& rule, const std::string& message) {
   result_.violationAt = queue_.now();
 }
 
+void World::violation(Rule rule, const std::string& detail) {
+  violation(std::string(ruleInfo(rule).name), violationOf(rule, detail));
+}
+
+void World::checkerViolation(const std::string& host, const std::string& violation) {
+  size_t end = violation.find(": ");
+  std::string rule = violation.substr(0, end);
+  std::string detail = end == std::string::npos ? std::string() : violation.substr(end + 2);
+  this->violation(rule, rule + ": " + host + ": " + detail);
+}
+
 // The manager checker's whole-cluster checks run on a schedule in big runs (see ManagerChecker);
 // a leader's run ends (the heal phase over, or the leader lost) with them, so nothing it did is
 // left unchecked.
@@ -257,7 +270,7 @@ bool World::fullCheck(ManagerHost& manager) {
   manager.checker->checkAll(manager.core->state());
   if (manager.checker->violations().size() == violationsBefore) return true;
   const std::string& first = manager.checker->violations()[violationsBefore];
-  violation(ruleOf("manager: ", first), manager.peer.nodeId.value + ": " + first);
+  checkerViolation(manager.peer.nodeId.value, first);
   return false;
 }
 
@@ -269,99 +282,20 @@ bool World::fullCheck(AgentHost& agent) {
   agent.core->checkAll();
   if (agent.core->violations().size() == violationsBefore) return true;
   const std::string& first = agent.core->violations()[violationsBefore];
-  violation(ruleOf("agent: ", first), agent.node.value + ": " + first);
+  checkerViolation(agent.node.value, first);
   return false;
 }
 
 void World::checkLiveness() {
-  if (!leader_.has_value()) {
-    violation("liveness: a leader", "no leader after the heal phase");
-    return;
-  }
-  if (!fullCheck(managers_[*leader_])) return;
-  const manager::ManagerState& cluster = managers_[*leader_].core->state();
-  std::set<NodeId> live;
+  if (leader_.has_value() && !fullCheck(managers_[*leader_])) return;
+  std::vector<LiveAgent> live;
   for (const AgentHost& agent : agents_) {
-    if (agent.gone) continue;
-    live.insert(agent.node);
-    if (agent.core->state().session.phase != agent::SessionPhase::REGISTERED) {
-      violation("liveness: every live agent registered",
-                agent.node.value +
-                    " is not registered after the heal phase: " + format(agent.core->state()));
-      return;
-    }
-    for (const auto& [id, entry] : agent.core->state().worker.tasks) {
-      auto task = cluster.cluster.tasks.find(id);
-      if (!entry.assigned) continue;
-      if (task == cluster.cluster.tasks.end()) {
-        violation("liveness: the manager's view equals the agent's",
-                  agent.node.value + " runs " + id.value + " which the manager does not know");
-        return;
-      }
-      if (task->second.status.state != entry.task.status.state) {
-        violation("liveness: the manager's view equals the agent's",
-                  id.value + " on " + agent.node.value + " is " + format(entry.task.status.state) +
-                      " at the agent but " + format(task->second.status.state) + " at the manager");
-        return;
-      }
-      // A task still running must have heard the manager's last word: told to stop, it stops.
-      // (A finished task's desired state may change after its end without the agent needing it.)
-      if (!isTerminal(entry.task.status.state) &&
-          task->second.desiredState != entry.task.desiredState) {
-        violation("liveness: every task an agent runs has the manager's desired state",
-                  id.value + " on " + agent.node.value + " is wanted " +
-                      format(task->second.desiredState) + " by the manager but " +
-                      format(entry.task.desiredState) + " at the agent, which runs it " +
-                      format(entry.task.status.state));
-        return;
-      }
-    }
+    if (!agent.gone) live.push_back(LiveAgent{&agent.node, &agent.core->state()});
   }
-  for (const auto& [id, service] : cluster.cluster.services) {
-    if (service.spec.mode != manager::ServiceMode::GLOBAL) continue;
-    for (const AgentHost& agent : agents_) {
-      auto node = cluster.cluster.nodes.find(agent.node);
-      if (agent.gone || node == cluster.cluster.nodes.end() ||
-          node->second.status != manager::NodeStatus::READY ||
-          node->second.availability != NodeAvailability::ACTIVE) {
-        continue;
-      }
-      int64_t running = 0;
-      for (const auto& [taskId, task] : cluster.cluster.tasks) {
-        running += task.serviceId == id && task.nodeId == agent.node &&
-                   task.desiredState == TaskState::RUNNING &&
-                   task.status.state == TaskState::RUNNING;
-      }
-      if (running != 1) {
-        violation("liveness: every global service once on every active node",
-                  "service " + service.spec.name + " runs " + std::to_string(running) +
-                      " tasks on " + agent.node.value + ", which is ready and active");
-        return;
-      }
-    }
-  }
-  for (const auto& [id, service] : cluster.cluster.services) {
-    if (service.spec.mode != manager::ServiceMode::REPLICATED) continue;
-    int64_t running = 0;
-    for (const auto& [taskId, task] : cluster.cluster.tasks) {
-      if (task.serviceId == id && task.desiredState == TaskState::RUNNING &&
-          task.status.state == TaskState::RUNNING && live.count(task.nodeId) == 1) {
-        running++;
-      }
-    }
-    if (running != service.spec.replicas && !live.empty()) {
-      std::string tasks;
-      for (const auto& [taskId, task] : cluster.cluster.tasks) {
-        if (task.serviceId != id || isTerminal(task.desiredState)) continue;
-        tasks += " " + taskId.value + "@" + task.nodeId.value +
-                 (live.count(task.nodeId) ? "" : "(gone)") + ":" + format(task.status.state);
-      }
-      violation("liveness: every service at its desired count",
-                "service " + service.spec.name + " runs " + std::to_string(running) + " of " +
-                    std::to_string(service.spec.replicas) +
-                    " replicas on live nodes; tasks:" + tasks);
-      return;
-    }
+  const manager::ManagerState* cluster =
+      leader_.has_value() ? &managers_[*leader_].core->state() : nullptr;
+  if (std::optional<Broken> broken = firstBrokenLiveness(cluster, live)) {
+    violation(broken->rule, broken->detail);
   }
 }
 
