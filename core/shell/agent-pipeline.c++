@@ -9,20 +9,9 @@
 
 namespace swarmlet::shell {
 
-void AgentPipeline::intake(std::vector<agent::Effect>&& effects) {
-  for (agent::Effect& effect : effects) {
-    learn(effect);
-    queue_.push_back(std::move(effect));
-  }
-  pump();
-}
-
-void AgentPipeline::intake(kj::Vector<agent::Effect>&& effects) {
-  for (agent::Effect& effect : effects) {
-    learn(effect);
-    queue_.push_back(std::move(effect));
-  }
-  pump();
+void AgentPipeline::take(agent::Effect&& effect) {
+  learn(effect);
+  queue_.push_back(std::move(effect));
 }
 
 std::vector<AgentPortOp> AgentPipeline::takeOps() {

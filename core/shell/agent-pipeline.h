@@ -33,6 +33,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -90,9 +92,15 @@ class AgentPipeline {
  public:
   AgentPipeline() = default;
 
-  // The effects of one core step, in the order taken. Move them in: they are not copied.
-  void intake(std::vector<agent::Effect>&& effects);
-  void intake(kj::Vector<agent::Effect>&& effects);
+  // The effects of one core step, in the order taken (a std::vector or the core's kj::Vector).
+  // Move them in: they are not copied.
+  template <typename Effects>
+  void intake(Effects&& effects) {
+    static_assert(!std::is_lvalue_reference_v<Effects>, "move the effects in");
+    for (agent::Effect& effect : effects)
+      take(std::move(effect));
+    pump();
+  }
 
   // The operations to execute now, in order. Empty while a sync is in flight and nothing is
   // ready ahead of it.
@@ -141,6 +149,7 @@ class AgentPipeline {
   };
 
   std::optional<agent::Input> hold(Session& session, ManagerMessage&& message);
+  void take(agent::Effect&& effect);
   void learn(const agent::Effect& effect);
   void pump();
   void sent(const agent::Effect& effect);

@@ -15,6 +15,7 @@ manager::Input ManagerPipeline::arrive(ConnectionId connection, const NodeId& no
                         [&](OpenSessionCall&& c) -> manager::Input {
                           RequestId request = ++lastRequest_;
                           calls_.emplace(request, PendingCall{connection, 0});
+                          opens_.emplace(request, PendingOpen{node, connection});
                           return manager::SessionRequested{request, node,
                                                            std::move(c.previousSessionId),
                                                            std::move(c.description)};
@@ -40,6 +41,7 @@ manager::Input ManagerPipeline::arrive(ConnectionId connection, const NodeId& no
 std::optional<manager::Input> ManagerPipeline::closed(ConnectionId connection, const NodeId& node) {
   auto stream = streams_.find(node);
   if (stream == streams_.end() || stream->second.connection != connection) return std::nullopt;
+  if (newerOpenPending(node, connection)) return std::nullopt;
   manager::SessionClosed closed{node, stream->second.sessionId};
   streams_.erase(stream);
   return closed;
@@ -47,18 +49,6 @@ std::optional<manager::Input> ManagerPipeline::closed(ConnectionId connection, c
 
 manager::Input ManagerPipeline::control(manager::ControlOperation&& operation) {
   return manager::Control{++lastRequest_, std::move(operation)};
-}
-
-void ManagerPipeline::intake(std::vector<manager::Effect>&& effects) {
-  for (manager::Effect& effect : effects)
-    queue_.push_back(std::move(effect));
-  pump();
-}
-
-void ManagerPipeline::intake(kj::Vector<manager::Effect>&& effects) {
-  for (manager::Effect& effect : effects)
-    queue_.push_back(std::move(effect));
-  pump();
 }
 
 std::vector<ManagerPortOp> ManagerPipeline::takeOps() {
@@ -106,6 +96,7 @@ void ManagerPipeline::execute(manager::Effect&& effect) {
                  [&](manager::SessionAnswer&& e) {
                    auto call = calls_.find(e.request);
                    if (call == calls_.end()) return;
+                   opens_.erase(e.request);
                    ConnectionId connection = call->second.connection;
                    if (!e.error.has_value()) {
                      // An old open answered after a newer connection resumed the session keeps the
@@ -140,6 +131,13 @@ void ManagerPipeline::execute(manager::Effect&& effect) {
                  [&](manager::Persist&&) { KJ_UNREACHABLE; },
              },
              std::move(effect));
+}
+
+bool ManagerPipeline::newerOpenPending(const NodeId& node, ConnectionId connection) const {
+  for (const auto& [request, open] : opens_) {
+    if (open.node == node && open.connection > connection) return true;
+  }
+  return false;
 }
 
 void ManagerPipeline::push(const NodeId& node, ManagerMessage&& message) {

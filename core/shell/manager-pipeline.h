@@ -11,7 +11,9 @@
 //   - Pushes for a node go to the newest connection that opened its session: two connections of
 //     one node can hold the same session id (an old open arriving after a newer one).
 //   - Only the current connection's close counts: a connection closing reaches the core as
-//     SessionClosed only when it is the one the node's pushes go to, or when the node has none.
+//     SessionClosed only when it is the one the node's pushes go to, and no newer connection of
+//     the node has an open still unanswered (that open is resuming the session the close would
+//     end; if it fails, the session's heartbeat deadline ends it).
 //
 // Connection ids are the port's: unique, and among one node's connections a greater id is a
 // newer connection (production numbers accepted connections in order; the simulator orders them
@@ -26,7 +28,9 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -87,9 +91,15 @@ class ManagerPipeline {
   // A control request; the ControlReply names the same request id.
   manager::Input control(manager::ControlOperation&& operation);
 
-  // The effects of one core step, in the order taken, moved in.
-  void intake(std::vector<manager::Effect>&& effects);
-  void intake(kj::Vector<manager::Effect>&& effects);
+  // The effects of one core step, in the order taken (a std::vector or the core's kj::Vector),
+  // moved in.
+  template <typename Effects>
+  void intake(Effects&& effects) {
+    static_assert(!std::is_lvalue_reference_v<Effects>, "move the effects in");
+    for (manager::Effect& effect : effects)
+      queue_.push_back(std::move(effect));
+    pump();
+  }
   std::vector<ManagerPortOp> takeOps();
 
   // The CommitWrites last taken is durable. REQUIRES: one is in flight.
@@ -104,6 +114,10 @@ class ManagerPipeline {
     ConnectionId connection = 0;
     BatchId batch = 0;  // for status calls: the agent's batch, echoed in the reply
   };
+  struct PendingOpen {
+    NodeId node;
+    ConnectionId connection = 0;
+  };
   struct Stream {
     ConnectionId connection = 0;
     SessionId sessionId;
@@ -112,9 +126,12 @@ class ManagerPipeline {
   void pump();
   void execute(manager::Effect&& effect);
   void push(const NodeId& node, ManagerMessage&& message);
+  bool newerOpenPending(const NodeId& node, ConnectionId connection) const;
 
   RequestId lastRequest_ = 0;
   std::unordered_map<RequestId, PendingCall> calls_;
+  // The opens not yet answered, by request: few at a time (one per reconnecting agent).
+  std::unordered_map<RequestId, PendingOpen> opens_;
   // The newest connection that opened each node's session. Ordered: nothing iterates it where
   // order could matter, but a tree keeps memory proportional to the nodes with a session.
   std::map<NodeId, Stream> streams_;

@@ -286,6 +286,27 @@ TEST(ManagerPipeline, OnlyTheCurrentConnectionsCloseCounts) {
   EXPECT_FALSE(pipeline.closed(9, NODE).has_value());
 }
 
+TEST(ManagerPipeline, AnOldConnectionsCloseDoesNotEndASessionANewerOpenIsResuming) {
+  ManagerPipeline pipeline;
+  openOn(pipeline, 5);
+  // The agent reconnects on 9 to resume s1; its old connection's hangup arrives before the answer.
+  RequestId resume = requestOf(pipeline.arrive(9, NODE, OpenSessionCall{SessionId{"s1"}, {}}));
+  EXPECT_FALSE(pipeline.closed(5, NODE).has_value());
+  pipeline.intake(
+      managerEffects({manager::SessionAnswer{resume, NODE, SessionId{"s1"}, {}, std::nullopt}}));
+  pipeline.takeOps();
+  EXPECT_EQ(pipeline.streamOf(NODE), std::optional<ConnectionId>(9));
+  // Once answered, the old connection's open is no longer pending: 9's close counts.
+  EXPECT_TRUE(pipeline.closed(9, NODE).has_value());
+}
+
+TEST(ManagerPipeline, AnOlderPendingOpenDoesNotHoldBackTheCurrentConnectionsClose) {
+  ManagerPipeline pipeline;
+  pipeline.arrive(3, NODE, OpenSessionCall{});  // an old open, still unanswered
+  openOn(pipeline, 5);
+  EXPECT_TRUE(pipeline.closed(5, NODE).has_value());
+}
+
 TEST(ManagerPipeline, AnEndedSessionTakesNoMorePushes) {
   ManagerPipeline pipeline;
   openOn(pipeline, 5);
