@@ -104,10 +104,4 @@ size_t Candidates::load(const NodeId& id, const ServiceId& service) const {
   return counted == it->second.services.end() ? 0 : counted->second;
 }
 
-void Candidates::clear() {
-  nodes_.clear();
-  order_.clear();
-  ranked_.clear();
-}
-
 }  // namespace swarmlet::manager

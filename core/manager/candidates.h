@@ -42,8 +42,6 @@ class Candidates {
   // Occupying tasks on the node, all of them or of one service.
   size_t load(const NodeId& node) const;
   size_t load(const NodeId& node, const ServiceId& service) const;
-  // Forget everything.
-  void clear();
 
  private:
   struct Hash {
