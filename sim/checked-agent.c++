@@ -14,7 +14,9 @@ void CheckedAgent::checkAll() {
 }
 
 std::vector<agent::Effect> CheckedAgent::step(Instant now, const agent::Input& input) {
-  agent_->step(now, input);
+  // The core gets its own copy, moved in as the production shells move theirs (the checkers
+  // still need the input): the simulator runs the step production runs.
+  agent_->step(now, agent::Input(input));
   kj::Vector<agent::Effect> taken = agent_->takeEffects();
   std::vector<agent::Effect> effects(std::make_move_iterator(taken.begin()),
                                      std::make_move_iterator(taken.end()));
