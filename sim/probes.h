@@ -19,13 +19,20 @@ namespace swarmlet::sim {
 enum class WorldProbe : uint8_t {
   UNREPLICATED_WRITES_LOST,  // a leader lost with writes its followers never got
   AGENT_LOST_UNSYNCED,       // an agent crashed with store writes not yet synced
+  INVALID_CONTROL_REFUSED,   // a control request invalid against the records was answered
+  FOREIGN_STATUS_FORGED,     // an agent reported another node's task
+  STATUS_BACKWARDS_FORGED,   // an agent reported its own task moving backwards
+  BAD_CREDENTIALS_STOPPED,   // an agent refused its credentials stopped, and was started again
+  UNKNOWN_MANAGER_DIALLED,   // an agent dialled an address no manager serves
   COUNT,
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(WorldProbe::COUNT)>
     WORLD_PROBE_NAMES = {
-        "world.unreplicated-writes-lost",
-        "world.agent-lost-unsynced-writes",
+        "world.unreplicated-writes-lost", "world.agent-lost-unsynced-writes",
+        "world.invalid-control-refused",  "world.foreign-status-forged",
+        "world.status-backwards-forged",  "world.bad-credentials-stopped",
+        "world.unknown-manager-dialled",
 };
 
 using WorldProbes = ProbeCounts<WorldProbe>;

@@ -144,6 +144,18 @@ constexpr std::array RULES{
              "state"},
     RuleInfo{WORLD_CORE_ASSERTIONS_HOLD, "world.core-assertions-hold", "core contract",
              "no KJ_ASSERT or KJ_REQUIRE of a core fails"},
+    RuleInfo{WORLD_INVALID_CONTROL_REFUSED, "world.invalid-control-refused", "docs/manager.md",
+             "a control request that is invalid against the records is refused with the code its "
+             "flaw calls for, and changes no service, secret, config or node"},
+    RuleInfo{WORLD_FORGED_STATUS_REFUSED, "world.forged-status-refused", "spec 6.5; 9.5.12",
+             "a status call naming another node's task is refused whole as permission denied, "
+             "and no task ever holds a status its own agent did not report (nor one moving it "
+             "backwards)"},
+    RuleInfo{WORLD_BAD_CREDENTIALS_STOP, "world.bad-credentials-stop", "spec 1.4; decisions 3",
+             "an agent whose credentials are refused before its first session stops, saying "
+             "that its credentials are why"},
+    RuleInfo{WORLD_UNADDRESSED_MANAGER_NEVER_DIALLED, "world.unaddressed-manager-never-dialled",
+             "decisions 14", "no agent dials a managers-list entry without an address"},
     RuleInfo{LIVENESS_A_LEADER, "liveness.a-leader", "docs/manager.md",
              "after the heal phase some manager leads"},
     RuleInfo{LIVENESS_AGENTS_REGISTERED, "liveness.agents-registered", "9.5.7",

@@ -209,6 +209,7 @@ nlohmann::json resultJson(const WorldConfig& config, const RunResult& r,
           {"statuses_sent", r.stats.statusesSent},
           {"late_deliveries", r.lateDeliveries},
           {"workload", format(r.workload)},
+          {"inputs", format(r.inputs)},
           {"probes", r.probes},
           {"replay", replayCommand(config, faults)}};
 }
@@ -289,6 +290,8 @@ int runOne(Options& options, const std::vector<std::string>& required) {
   std::printf("profile: %s\n", format(profileFor(config)).c_str());
   std::printf("replay: %s\n", replayCommand(config, options.faults).c_str());
   std::printf("workload: %s\n", format(drawWorkloadMix(config.seed)).c_str());
+  std::printf("inputs: %s\n",
+              format(drawInputMix(config.seed, quietInputs(config.faults))).c_str());
   std::fflush(stdout);
   std::unique_ptr<std::ofstream> trace;
   std::string traceFile = options.trace;

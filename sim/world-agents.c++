@@ -152,10 +152,15 @@ void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
               Duration::microseconds(200) + world_.uniformDuration(Duration::milliseconds(3));
           schedule(now + sync, AgentSynced{agent.index, agent.incarnation});
         } else if constexpr (std::is_same_v<E, shell::Dial>) {
-          uint32_t manager = 0;
+          if (auto broken = dialled(agent.node, e.manager)) {
+            violation(broken->rule, broken->detail);
+            return;
+          }
+          uint32_t manager = Connection::NOWHERE;
           for (const ManagerHost& m : managers_) {
             if (m.peer.address == e.manager.address) manager = m.index;
           }
+          if (manager == Connection::NOWHERE) worldProbes_.hit(WorldProbe::UNKNOWN_MANAGER_DIALLED);
           agent.connection = Connection{e.connection, manager, {}, {}};
           sendToManager(agent, shell::AgentCall(std::move(e.open)));
         } else if constexpr (std::is_same_v<E, shell::Send>) {
@@ -202,6 +207,8 @@ void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
         } else if constexpr (std::is_same_v<E, agent::SignalLeft>) {
           schedule(now, AgentStopRequest{agent.index, agent.incarnation});
         } else if constexpr (std::is_same_v<E, agent::AgentStopped>) {
+          // (A node asked to leave or stop before the refusal reached it stops cleanly.)
+          if (agent.badCredentials && !e.error.empty()) return credentialsRefused(agent, e.error);
           agent.gone = true;
           if (auto broken = stoppedWithError(agent.node, e.error))
             violation(broken->rule, broken->detail);
@@ -213,6 +220,20 @@ void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
 void World::sendToManager(AgentHost& agent, ToManagerMessage message) {
   KJ_ASSERT(agent.connection.has_value(), "a session call without a connection");
   const Connection& connection = *agent.connection;
+  if (connection.manager == Connection::NOWHERE) {
+    // Nothing listens there: the connection is refused (only the open gets that far).
+    if (!std::holds_alternative<shell::AgentCall>(message) ||
+        !std::holds_alternative<shell::OpenSessionCall>(std::get<shell::AgentCall>(message))) {
+      return;
+    }
+    Duration refusal =
+        Duration::milliseconds(1) + world_.uniformDuration(Duration::milliseconds(20));
+    RpcError error{ErrorCode::UNAVAILABLE, "connection refused"};
+    schedule(queue_.now() + refusal,
+             ArriveAtAgent{agent.index, agent.incarnation, connection.generation,
+                           shell::SessionReply{{}, {}, error}});
+    return;
+  }
   const ManagerHost& manager = managers_[connection.manager];
   for (Instant at : network_.route(agent.host, manager.host,
                                    channelOf(agent, connection.generation), queue_.now())) {
@@ -251,6 +272,8 @@ void World::deliverLateArrival(AgentHost& agent, const ArriveAtAgent& arrival) {
           if (m.error.has_value()) return agent::HeartbeatFailed{generation, *m.error};
           return agent::HeartbeatAcked{generation, m.period};
         } else if constexpr (std::is_same_v<M, shell::StatusesReply>) {
+          // The answer to a call another sent in the agent's name: no shell makes it an input.
+          if (m.batch >= FORGED_BATCH_FIRST) return std::nullopt;
           if (m.error.has_value()) return agent::StatusesFailed{generation, m.batch, *m.error};
           return agent::StatusesAcked{generation, m.batch};
         } else if constexpr (std::is_same_v<M, shell::SessionPush>) {

@@ -22,6 +22,7 @@
 #include "sim/executor-model.h"
 #include "sim/hash-chain.h"
 #include "sim/host-clock.h"
+#include "sim/input-mix.h"
 #include "sim/manager-checker.h"
 #include "sim/workload.h"
 #include "sim/world-rules.h"
@@ -35,6 +36,10 @@ namespace swarmlet::sim {
 // word holding a digit becomes '#'): what --shrink compares where a rule's name alone is too
 // broad (which core assertion failed).
 std::string maskedHead(const std::string& message);
+
+// The batch numbers of status calls a hostile agent forges (world-inputs.c++): far above any an
+// agent sends, so that its shell never takes their answers for its own.
+inline constexpr uint64_t FORGED_BATCH_FIRST = uint64_t{1} << 40;
 
 // The agent's shell hung up the connection (or its process died and the kernel reset it).
 struct ClosedNotice {};
@@ -79,6 +84,7 @@ struct DescribeFinished {
   uint32_t agent = 0;
   uint64_t incarnation = 0;
   RequestId request = 0;
+  bool again = false;  // the executor answering the same request a second time
 };
 struct AgentSynced {
   uint32_t agent = 0;
@@ -102,6 +108,13 @@ struct ElectLeader {
   uint64_t term = 0;
 };
 struct WorkloadStep {};
+// One of the inputs of the run's InputMix (world-inputs.c++).
+struct InputStep {};
+// The node's operator starts its agent again (after fixing its credentials).
+struct AgentRestart {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+};
 // The node stops its agent (after it left the cluster).
 struct AgentStopRequest {
   uint32_t agent = 0;
@@ -111,18 +124,22 @@ struct HealBegins {};
 // The heal phase puts back what the workload changed (world-workload.c++).
 struct WorkloadRestore {};
 struct RunEnds {};
-using WorldEvent = std::variant<AgentWake, ManagerWake, ArriveAtManager, ArriveAtAgent,
-                                ExecutorFinished, DescribeFinished, AgentSynced, ManagerCommitted,
-                                Replicated, FaultBegins, FaultEnds, ElectLeader, WorkloadStep,
-                                WorkloadRestore, AgentStopRequest, HealBegins, RunEnds>;
+using WorldEvent =
+    std::variant<AgentWake, ManagerWake, ArriveAtManager, ArriveAtAgent, ExecutorFinished,
+                 DescribeFinished, AgentSynced, ManagerCommitted, Replicated, FaultBegins,
+                 FaultEnds, ElectLeader, WorkloadStep, InputStep, WorkloadRestore, AgentStopRequest,
+                 AgentRestart, HealBegins, RunEnds>;
 
 // --- Hosts -----------------------------------------------------------------------------------
 
 // The simulated transport of one session generation; the pipeline keeps what the session is
 // doing, this only where it goes and when its calls left (for the statistics).
 struct Connection {
+  // The manager an address no manager serves reaches: a dial there is refused.
+  static constexpr uint32_t NOWHERE = UINT32_MAX;
+
   Generation generation = 0;
-  uint32_t manager = 0;  // the manager dialled
+  uint32_t manager = 0;  // the manager dialled, or NOWHERE
   std::optional<Instant> heartbeatSentAt;
   std::optional<Instant> statusSentAt;
 };
@@ -149,6 +166,8 @@ struct AgentHost {
   std::set<SecretId> secrets;
   std::set<ConfigId> configs;
   bool leaving = false;
+  // Until its first start's credentials are refused (an InputMix family): then fixed.
+  bool badCredentials = false;
 };
 
 // An agent's connection as the managers see it, packed into the pipeline's ConnectionId so
@@ -178,6 +197,10 @@ struct ManagerHost {
   // Status reports answered so far (an armed leader crash waits for a commit that answers some).
   uint64_t statusesAnswered = 0;
   std::vector<manager::Write> staged;
+  // Control requests the API must refuse, with the code their flaw calls for; status calls
+  // forged by one node about another's task (world-inputs.c++).
+  std::map<RequestId, manager::ControlErrorCode> refusalsExpected;
+  std::map<RequestId, TaskId> forgedCalls;
 };
 
 class World {
@@ -233,7 +256,10 @@ class World {
   void loseLeader(const std::string& why, bool crashed);
   void onElectLeader(const ElectLeader& elect);
   void wakeManagerLater(ManagerHost& manager);
-  void control(manager::ControlOperation operation);
+  // Returns the request id, or 0 when no manager leads. `refusal`: the request is invalid, and
+  // must be refused with that code (checked when answered, world-inputs.c++).
+  RequestId control(manager::ControlOperation operation,
+                    std::optional<manager::ControlErrorCode> refusal = std::nullopt);
   void crashManager(ManagerHost& manager);
   void breakSessionsVia(std::optional<uint32_t> manager, const std::string& why);
 
@@ -256,8 +282,21 @@ class World {
   void dependencyStep(const manager::ServiceRecord& service);
   void serviceChurnStep(const manager::ServiceRecord& service);
   void globalServiceStep(const manager::ServiceRecord& service);
-  std::optional<NodeId> drawNode();
+  std::optional<NodeId> drawNode(Prng& prng);
   void restoreWorkload();
+
+  // world-inputs.c++: the inputs of the run's InputMix, and their rules.
+  void inputStep();
+  void invalidControlStep();
+  void nodeRoleStep();
+  void managersListStep();
+  void hostileStatusStep();
+  void checkRefusal(ManagerHost& manager, RequestId request,
+                    const std::optional<manager::ControlError>& error);
+  void checkForgedAnswer(ManagerHost& manager, shell::Reply& reply);
+  void checkForgedStatuses(const ManagerHost& manager);
+  void describeFinished(AgentHost& agent, const DescribeFinished& finished);
+  void credentialsRefused(AgentHost& agent, const std::string& error);
 
   WorldConfig config_;
   EventSink sink_;
@@ -271,6 +310,8 @@ class World {
   Prng clocks_;
   bool lateDeliveries_ = false;
   WorkloadMix mix_;
+  InputMix inputs_;
+  Prng inputsPrng_;
   std::vector<ManagerHost> managers_;
   std::vector<AgentHost> agents_;
   std::optional<uint32_t> leader_;
@@ -299,6 +340,9 @@ class World {
   std::vector<ConfigId> configs_;
   std::optional<ServiceId> globalService_;
   uint64_t secretsMade_ = 0;
+  // Forged status calls so far, and the tasks they named (no record may ever hold their status).
+  uint64_t forgeries_ = 0;
+  std::set<TaskId> forgedTasks_;
 };
 
 }  // namespace swarmlet::sim

@@ -13,8 +13,6 @@ namespace swarmlet::sim {
 using swarmlet::format;
 namespace {
 
-constexpr Duration HEARTBEAT_PERIOD = Duration::seconds(5);
-
 // A cheap summary of the manager's state for the hash chain: formatting the whole state after
 // every step cost a sixth of a large simulation. Every record change bumps the store version.
 uint64_t stateDigest(const manager::ManagerState& state) {
@@ -35,14 +33,16 @@ void World::startLeader(uint32_t index) {
   config.seed = Prng::deriveSeed(config_.seed, 500'000 + term_);
   for (const ManagerHost& m : managers_)
     config.managers.push_back(m.peer);
-  config.heartbeatPeriod = HEARTBEAT_PERIOD;
+  config.heartbeatPeriod = inputs_.heartbeatPeriod;
   if (host.core) lostLeaderProbes_.add(host.core->probes());
   host.core = std::make_unique<manager::Manager>(config);
   // Whole-cluster checks after every write and every 64th step otherwise (see ManagerChecker).
-  host.checker = std::make_unique<ManagerChecker>(HEARTBEAT_PERIOD, 64);
+  host.checker = std::make_unique<ManagerChecker>(inputs_.heartbeatPeriod, 64);
   host.checker->expectStore(replicatedStore_);
   host.shell = shell::ManagerPipeline{};
   host.controls.clear();
+  host.refusalsExpected.clear();
+  host.forgedCalls.clear();
   host.staged.clear();
   host.wakeAt.reset();
   unreplicated_.clear();
@@ -70,6 +70,7 @@ void World::stepManager(ManagerHost& manager, const manager::Input& input) {
     checkerViolation(manager.peer.nodeId.value, first);
     return;
   }
+  checkForgedStatuses(manager);
   manager.shell.intake(std::move(effects));
   executeManagerOps(manager);
   wakeManagerLater(manager);
@@ -103,10 +104,12 @@ void World::executeManagerOp(ManagerHost& manager, shell::ManagerPortOp& op) {
           schedule(queue_.now() + commit, ManagerCommitted{manager.index, manager.incarnation});
         } else if constexpr (std::is_same_v<E, shell::Reply>) {
           if (std::holds_alternative<shell::StatusesReply>(e.message)) manager.statusesAnswered++;
+          checkForgedAnswer(manager, e);
           replyToAgent(manager, ConnectionRef::unpack(e.connection), std::move(e.message));
         } else if constexpr (std::is_same_v<E, shell::Push>) {
           replyToAgent(manager, ConnectionRef::unpack(e.connection), std::move(e.message));
         } else if constexpr (std::is_same_v<E, shell::ControlReply>) {
+          checkRefusal(manager, e.answer.request, e.answer.error);
           auto control = manager.controls.extract(e.answer.request);
           if (control.empty() || e.answer.error.has_value()) return;
           const manager::ControlOperation& asked = control.mapped();
@@ -168,8 +171,8 @@ void World::replyToAgent(ManagerHost& leader, const ConnectionRef& to, ToAgentMe
 void World::onArriveAtManager(const ArriveAtManager& arrival) {
   ManagerHost& dialled = managers_[arrival.manager];
   AgentHost& agent = agents_[arrival.agent];
-  auto refuse = [&](const std::string& why) {
-    RpcError error{ErrorCode::UNAVAILABLE, why};
+  auto refuse = [&](const std::string& why, ErrorCode code = ErrorCode::UNAVAILABLE) {
+    RpcError error{code, why};
     uint64_t channel = channelOf(agent, arrival.generation);
     if (std::holds_alternative<ClosedNotice>(arrival.message)) return;
     const auto& call = std::get<shell::AgentCall>(arrival.message);
@@ -184,6 +187,10 @@ void World::onArriveAtManager(const ArriveAtManager& arrival) {
     }
   };
   if (!dialled.alive) return refuse("connection refused");
+  // The handshake refuses a certificate no cluster CA signed, before any call reaches a core.
+  if (agent.badCredentials && arrival.agentIncarnation == agent.incarnation) {
+    return refuse("x509: certificate signed by unknown authority", ErrorCode::UNAUTHENTICATED);
+  }
   if (!leader_.has_value()) return refuse("the cluster has no leader");
   ManagerHost& leader = managers_[*leader_];
   if (leader.index != dialled.index && !arrival.forwarded) {
@@ -239,6 +246,7 @@ void World::breakSessionsVia(std::optional<uint32_t> manager, const std::string&
   for (AgentHost& agent : agents_) {
     if (!agent.alive || agent.gone || !agent.connection.has_value()) continue;
     const Connection& connection = *agent.connection;
+    if (connection.manager == Connection::NOWHERE) continue;  // nothing there to end it
     if (manager.has_value() && connection.manager != *manager) continue;
     const ManagerHost& via = managers_[connection.manager];
     // The server side ends the streams of the session (or the open in progress).
@@ -277,12 +285,16 @@ void World::crashManager(ManagerHost& manager) {
   }
 }
 
-void World::control(manager::ControlOperation operation) {
-  if (!leader_.has_value()) return;
+RequestId World::control(manager::ControlOperation operation,
+                         std::optional<manager::ControlErrorCode> refusal) {
+  if (!leader_.has_value()) return 0;
   ManagerHost& leader = managers_[*leader_];
   manager::Input input = leader.shell.control(manager::ControlOperation(operation));
-  leader.controls[std::get<manager::Control>(input).request] = std::move(operation);
+  RequestId request = std::get<manager::Control>(input).request;
+  leader.controls[request] = std::move(operation);
+  if (refusal.has_value()) leader.refusalsExpected[request] = *refusal;
   stepManager(leader, input);
+  return request;
 }
 
 }  // namespace swarmlet::sim

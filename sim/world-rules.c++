@@ -118,6 +118,74 @@ std::optional<Broken> stoppedWithError(const NodeId& node, const std::string& er
   return Broken{Rule::WORLD_AGENT_STOPS_CLEANLY, node.value + ": " + error};
 }
 
+ControlledRecords controlledRecords(const manager::ClusterState& cluster) {
+  ControlledRecords records{cluster.services, cluster.secrets, cluster.configs, {}};
+  for (const auto& [id, node] : cluster.nodes)
+    records.nodes.emplace(id, std::tuple(node.availability, node.role, node.desiredRole));
+  return records;
+}
+
+std::optional<Broken> refusedButChanged(const ControlledRecords& before,
+                                        const ControlledRecords& after,
+                                        const std::string& request) {
+  if (before == after) return std::nullopt;
+  std::string what = before.services != after.services ? "services"
+                     : before.secrets != after.secrets ? "secrets"
+                     : before.configs != after.configs ? "configs"
+                                                       : "nodes";
+  return Broken{Rule::WORLD_INVALID_CONTROL_REFUSED,
+                "a request the API must refuse changed its " + what + ": " + request};
+}
+
+std::optional<Broken> refusalAnswered(manager::ControlErrorCode expected,
+                                      const std::optional<manager::ControlError>& error,
+                                      const std::string& request) {
+  if (!error.has_value()) {
+    return Broken{Rule::WORLD_INVALID_CONTROL_REFUSED,
+                  "a request the API must refuse was done: " + request};
+  }
+  if (error->code == expected) return std::nullopt;
+  return Broken{Rule::WORLD_INVALID_CONTROL_REFUSED,
+                "a request refused with the wrong code (" + error->message + "): " + request};
+}
+
+std::optional<Broken> forgedReportAnswered(const TaskId& task,
+                                           const shell::ManagerMessage& answer) {
+  const auto* reply = std::get_if<shell::StatusesReply>(&answer);
+  if (reply != nullptr && reply->error.has_value() &&
+      reply->error->code == ErrorCode::PERMISSION_DENIED) {
+    return std::nullopt;
+  }
+  return Broken{Rule::WORLD_FORGED_STATUS_REFUSED,
+                "a report of task " + task.value + " by another node was not refused"};
+}
+
+std::optional<Broken> forgedStatusHeld(const std::map<TaskId, Task>& tasks,
+                                       const std::set<TaskId>& forged) {
+  for (const TaskId& id : forged) {
+    auto task = tasks.find(id);
+    if (task == tasks.end() || !task->second.status.message.starts_with(FORGED_STATUS_PREFIX)) {
+      continue;
+    }
+    return Broken{Rule::WORLD_FORGED_STATUS_REFUSED,
+                  "task " + id.value + " holds a forged status: " + format(task->second.status)};
+  }
+  return std::nullopt;
+}
+
+std::optional<Broken> credentialsStopped(const NodeId& node, const std::string& error) {
+  if (error.find("credentials") != std::string::npos) return std::nullopt;
+  return Broken{Rule::WORLD_BAD_CREDENTIALS_STOP,
+                node.value + " was refused its credentials but stopped saying: " +
+                    (error.empty() ? "nothing" : error)};
+}
+
+std::optional<Broken> dialled(const NodeId& node, const Peer& manager) {
+  if (!manager.address.empty()) return std::nullopt;
+  return Broken{Rule::WORLD_UNADDRESSED_MANAGER_NEVER_DIALLED,
+                node.value + " dialled " + manager.nodeId.value + ", which has no address"};
+}
+
 std::optional<Broken> firstBrokenLiveness(const manager::ManagerState* leader,
                                           const std::vector<LiveAgent>& agents) {
   if (leader == nullptr) return Broken{Rule::LIVENESS_A_LEADER, "no leader after the heal phase"};

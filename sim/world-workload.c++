@@ -107,16 +107,16 @@ void World::restartPolicyStep(const manager::ServiceRecord& service) {
 }
 
 // A node drawn among the cluster's; nothing when the leader knows none.
-std::optional<NodeId> World::drawNode() {
+std::optional<NodeId> World::drawNode(Prng& prng) {
   const auto& nodes = managers_[*leader_].core->state().cluster.nodes;
   if (nodes.empty()) return std::nullopt;
   auto it = nodes.begin();
-  std::advance(it, static_cast<long>(workload_.uniform(nodes.size())));
+  std::advance(it, static_cast<long>(prng.uniform(nodes.size())));
   return it->first;
 }
 
 void World::availabilityStep(const manager::ServiceRecord&) {
-  std::optional<NodeId> node = drawNode();
+  std::optional<NodeId> node = drawNode(workload_);
   if (!node) return;
   switch (workload_.uniform(3)) {
     case 0:
@@ -133,7 +133,7 @@ void World::availabilityStep(const manager::ServiceRecord&) {
 // A DOWN node is removed; a live one only with force (one time in four), and its agent then
 // registers again as a new node.
 void World::nodeRemovalStep(const manager::ServiceRecord&) {
-  std::optional<NodeId> node = drawNode();
+  std::optional<NodeId> node = drawNode(workload_);
   if (!node) return;
   const auto& record = managers_[*leader_].core->state().cluster.nodes.at(*node);
   bool force = workload_.uniform(4) == 0;
@@ -158,7 +158,10 @@ void World::dependencyStep(const manager::ServiceRecord& service) {
       return;
     }
     case 2:
-      if (!secrets_.empty()) control(manager::RemoveSecret{secrets_.front()});
+      // Any secret: the newest is often not yet used, and goes.
+      if (!secrets_.empty()) {
+        control(manager::RemoveSecret{secrets_[workload_.uniform(secrets_.size())]});
+      }
       return;
     default:
       if (!configs_.empty()) control(manager::RemoveConfig{configs_.front()});
@@ -203,6 +206,14 @@ void World::restoreWorkload() {
   }
   for (manager::ControlOperation& operation : operations)
     control(std::move(operation));
+  // And the managers list every leader starts with, in case an input changed it
+  // (world-inputs.c++).
+  if (inputs_.managerLists) {
+    std::vector<Peer> list;
+    for (const ManagerHost& m : managers_)
+      list.push_back(m.peer);
+    stepManager(managers_[*leader_], manager::ManagersChanged{list});
+  }
 }
 
 }  // namespace swarmlet::sim

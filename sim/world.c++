@@ -21,6 +21,8 @@ constexpr uint64_t WORLD_STREAM = 3;
 constexpr uint64_t CLOCKS_STREAM = 4;
 // Its own stream, so that the choice leaves every other draw of the run as it was.
 constexpr uint64_t LATE_STREAM = 5;
+// The InputMix's own draws (which node, which request, when); 6 and 7 draw the mixes themselves.
+constexpr uint64_t INPUTS_STREAM = 8;
 // A clock runs at most this far off true time, in parts per million, whatever the profile says.
 constexpr int64_t CLOCK_PPM_MAX = 100'000;
 
@@ -50,10 +52,13 @@ World::World(const WorldConfig& config, const EventSink& sink)
       workload_(Prng::deriveSeed(config.seed, WORKLOAD_STREAM)),
       world_(Prng::deriveSeed(config.seed, WORLD_STREAM)),
       clocks_(Prng::deriveSeed(config.seed, CLOCKS_STREAM)),
-      lateDeliveries_(Prng(Prng::deriveSeed(config.seed, LATE_STREAM)).uniform(2) == 1) {
+      lateDeliveries_(Prng(Prng::deriveSeed(config.seed, LATE_STREAM)).uniform(2) == 1),
+      inputsPrng_(Prng::deriveSeed(config.seed, INPUTS_STREAM)) {
   result_.lateDeliveries = lateDeliveries_;
   mix_ = drawWorkloadMix(config.seed);
   result_.workload = mix_;
+  inputs_ = drawInputMix(config.seed, quietInputs(config.faults));
+  result_.inputs = inputs_;
   KJ_REQUIRE(config.managers >= 1 && config.agents >= 1, "a cluster needs a manager and an agent");
   for (uint32_t i = 0; i < config.managers; ++i) {
     ManagerHost host;
@@ -79,6 +84,7 @@ World::World(const WorldConfig& config, const EventSink& sink)
     if (clock.enabled) host.clock = HostClock(offset, ppm);
     agents_.push_back(std::move(host));
   }
+  if (inputs_.badCredentials) agents_[inputsPrng_.uniform(agents_.size())].badCredentials = true;
   result_.profile = profile_;
   result_.schedule = schedule_;
 }
@@ -91,6 +97,7 @@ RunResult World::run() {
     schedule(at, AgentWake{agent.index, 0});
   }
   schedule(Instant::origin() + Duration::milliseconds(500), WorkloadStep{});
+  schedule(Instant::origin() + Duration::seconds(3), InputStep{});
   for (const Fault& fault : schedule_)
     schedule(fault.at, FaultBegins{fault});
   schedule(Instant::origin() + config_.duration, HealBegins{});
@@ -167,11 +174,7 @@ void World::dispatch(const WorldEvent& event) {
           onExecutorFinished(e);
         } else if constexpr (std::is_same_v<E, DescribeFinished>) {
           AgentHost& agent = agents_[e.agent];
-          if (agent.alive && e.incarnation == agent.incarnation) {
-            NodeDescription description{
-                agent.node.value, "linux/amd64", 2000, int64_t{1} << 32, {}};
-            stepAgent(agent, agent::NodeDescribed{e.request, description});
-          }
+          if (agent.alive && e.incarnation == agent.incarnation) describeFinished(agent, e);
         } else if constexpr (std::is_same_v<E, AgentSynced>) {
           AgentHost& agent = agents_[e.agent];
           if (!agent.alive || e.incarnation != agent.incarnation) return;
@@ -210,6 +213,13 @@ void World::dispatch(const WorldEvent& event) {
           onElectLeader(e);
         } else if constexpr (std::is_same_v<E, WorkloadStep>) {
           workloadStep();
+        } else if constexpr (std::is_same_v<E, InputStep>) {
+          inputStep();
+        } else if constexpr (std::is_same_v<E, AgentRestart>) {
+          AgentHost& agent = agents_[e.agent];
+          if (!agent.alive && !agent.gone && e.incarnation == agent.incarnation) {
+            startAgent(agent, true);
+          }
         } else if constexpr (std::is_same_v<E, WorkloadRestore>) {
           restoreWorkload();
         } else if constexpr (std::is_same_v<E, AgentStopRequest>) {

@@ -15,6 +15,7 @@
 
 #include "core/time.h"
 #include "sim/fault-schedule.h"
+#include "sim/input-mix.h"
 #include "sim/network.h"
 #include "sim/probes.h"
 #include "sim/profile.h"
@@ -112,6 +113,8 @@ struct RunResult {
   bool lateDeliveries = false;
   // What the workload did besides the basic service operations (sim/workload.h).
   WorkloadMix workload;
+  // What reached the cores besides the workload and the faults (sim/input-mix.h).
+  InputMix inputs;
   // Every probe of the cores and the world, summed over the run (sim/probes.h).
   ProbeTally probes;
 };

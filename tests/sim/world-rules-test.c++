@@ -151,6 +151,90 @@ TEST(WorldRules, CatchesAnAgentStoppedWithAnError) {
   EXPECT_EQ(stoppedWithError(N1, ""), std::nullopt);
 }
 
+manager::ClusterState clusterWithAService() {
+  manager::ClusterState cluster;
+  manager::ServiceRecord service;
+  service.id = ServiceId{"s1"};
+  service.spec.name = "web";
+  service.spec.replicas = 2;
+  cluster.services[service.id] = service;
+  cluster.secrets[SecretId{"x1"}] = Secret{SecretId{"x1"}, "password", "data"};
+  manager::NodeRecord node;
+  node.id = N1;
+  cluster.nodes[N1] = node;
+  cluster.tasks[TaskId{"t1"}] = task("t1", N1, TaskState::RUNNING);
+  return cluster;
+}
+
+TEST(WorldRules, CatchesARefusedControlRequestThatChangedTheRecords) {
+  manager::ClusterState cluster = clusterWithAService();
+  ControlledRecords before = controlledRecords(cluster);
+  // Task records may move in the same step (reconciliation); the controlled records may not.
+  cluster.tasks[TaskId{"t1"}].status.state = TaskState::FAILED;
+  EXPECT_EQ(refusedButChanged(before, controlledRecords(cluster), "scale"), std::nullopt);
+  cluster.services[ServiceId{"s1"}].spec.replicas = -1;
+  EXPECT_TRUE(breaks(refusedButChanged(before, controlledRecords(cluster), "scale s1 to -1"),
+                     Rule::WORLD_INVALID_CONTROL_REFUSED, "changed its services: scale s1 to -1"));
+  cluster = clusterWithAService();
+  cluster.nodes[N1].availability = NodeAvailability::DRAIN;
+  EXPECT_TRUE(breaks(refusedButChanged(before, controlledRecords(cluster), "drain"),
+                     Rule::WORLD_INVALID_CONTROL_REFUSED, "changed its nodes"));
+  cluster = clusterWithAService();
+  cluster.secrets.clear();
+  EXPECT_TRUE(breaks(refusedButChanged(before, controlledRecords(cluster), "remove x1"),
+                     Rule::WORLD_INVALID_CONTROL_REFUSED, "changed its secrets"));
+}
+
+TEST(WorldRules, CatchesAnInvalidControlRequestDoneOrRefusedWithTheWrongCode) {
+  using manager::ControlError;
+  using manager::ControlErrorCode;
+  EXPECT_TRUE(breaks(refusalAnswered(ControlErrorCode::NOT_FOUND, std::nullopt, "remove s9"),
+                     Rule::WORLD_INVALID_CONTROL_REFUSED, "was done: remove s9"));
+  EXPECT_TRUE(breaks(
+      refusalAnswered(ControlErrorCode::NOT_FOUND,
+                      ControlError{ControlErrorCode::INVALID_ARGUMENT, "bad name"}, "remove s9"),
+      Rule::WORLD_INVALID_CONTROL_REFUSED, "wrong code (bad name)"));
+  EXPECT_EQ(refusalAnswered(ControlErrorCode::NOT_FOUND,
+                            ControlError{ControlErrorCode::NOT_FOUND, "service s9 not found"},
+                            "remove s9"),
+            std::nullopt);
+}
+
+TEST(WorldRules, CatchesAForgedReportThatWasNotRefused) {
+  const TaskId t1{"t1"};
+  shell::ManagerMessage accepted = shell::StatusesReply{7, std::nullopt};
+  EXPECT_TRUE(breaks(forgedReportAnswered(t1, accepted), Rule::WORLD_FORGED_STATUS_REFUSED,
+                     "task t1 by another node was not refused"));
+  shell::ManagerMessage unavailable =
+      shell::StatusesReply{7, RpcError{ErrorCode::UNAVAILABLE, "try again"}};
+  EXPECT_TRUE(breaks(forgedReportAnswered(t1, unavailable), Rule::WORLD_FORGED_STATUS_REFUSED));
+  shell::ManagerMessage denied =
+      shell::StatusesReply{7, RpcError{ErrorCode::PERMISSION_DENIED, "not yours"}};
+  EXPECT_EQ(forgedReportAnswered(t1, denied), std::nullopt);
+}
+
+TEST(WorldRules, CatchesATaskHoldingAForgedStatus) {
+  manager::ClusterState cluster = clusterWithAService();
+  std::set<TaskId> forged{TaskId{"t1"}, TaskId{"gone"}};
+  EXPECT_EQ(forgedStatusHeld(cluster.tasks, forged), std::nullopt);
+  cluster.tasks[TaskId{"t1"}].status.message = std::string(FORGED_STATUS_PREFIX) + "n2";
+  EXPECT_TRUE(breaks(forgedStatusHeld(cluster.tasks, forged), Rule::WORLD_FORGED_STATUS_REFUSED,
+                     "task t1 holds a forged status"));
+}
+
+TEST(WorldRules, CatchesAnAgentThatStoppedForAnotherReasonThanItsCredentials) {
+  EXPECT_TRUE(breaks(credentialsStopped(N1, "the executor failed"),
+                     Rule::WORLD_BAD_CREDENTIALS_STOP, "n1 was refused its credentials"));
+  EXPECT_EQ(credentialsStopped(N1, "manager m refused this node's credentials: check the token"),
+            std::nullopt);
+}
+
+TEST(WorldRules, CatchesADialOfAManagerWithoutAddress) {
+  EXPECT_TRUE(breaks(dialled(N1, Peer{NodeId{"m9"}, ""}),
+                     Rule::WORLD_UNADDRESSED_MANAGER_NEVER_DIALLED, "n1 dialled m9"));
+  EXPECT_EQ(dialled(N1, Peer{NodeId{"m1"}, "10.0.0.1:4242"}), std::nullopt);
+}
+
 TEST(Rules, EveryRuleIsNamedOnceInTheEnumsOrder) {
   std::set<std::string_view> names;
   size_t index = 0;
