@@ -34,6 +34,29 @@ InputMix drawInputMix(uint64_t seed, bool quiet) {
   return mix;
 }
 
+bool disableInput(InputMix& mix, std::string_view name) {
+  bool* families[] = {&mix.invalidControls, &mix.nodeRoles,    &mix.managerLists,
+                      &mix.hostileAgents,   &mix.descriptions, &mix.badCredentials};
+  for (size_t i = 0; i < std::size(families); ++i) {
+    if (name != INPUT_FAMILY_NAMES[i]) continue;
+    *families[i] = false;
+    return true;
+  }
+  if (name != INPUT_FAMILY_NAMES.back()) return false;
+  mix.heartbeatPeriod = limits::MANAGER_HEARTBEAT_PERIOD;
+  return true;
+}
+
+std::vector<std::string> inputFamiliesOn(const InputMix& mix) {
+  std::vector<std::string> on;
+  for (std::string_view name : INPUT_FAMILY_NAMES) {
+    InputMix off = mix;
+    disableInput(off, name);
+    if (!(off == mix)) on.emplace_back(name);
+  }
+  return on;
+}
+
 std::string format(const InputMix& mix) {
   std::string text;
   auto add = [&](bool on, const char* name) {

@@ -4,8 +4,11 @@
 // one of them hard and a sweep covers them all.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/limits.h"
 #include "core/time.h"
@@ -35,6 +38,19 @@ InputMix drawInputMix(uint64_t seed, bool quiet);
 // (the benchmarks' size runs) sends none, nor one with a named list of families, which runs
 // exactly what it names.
 bool quietInputs(const FaultSelection& faults);
+
+// The families by name, as --disable takes them: "heartbeat-period" gives back the default
+// period.
+inline constexpr std::array<std::string_view, 7> INPUT_FAMILY_NAMES = {
+    "invalid-controls", "node-roles",      "manager-lists",    "hostile-agents",
+    "descriptions",     "bad-credentials", "heartbeat-period",
+};
+
+// Switches the named family off in `mix`; false when no family has that name.
+bool disableInput(InputMix& mix, std::string_view name);
+
+// The names of the families `mix` has on (what --shrink tries switching off).
+std::vector<std::string> inputFamiliesOn(const InputMix& mix);
 
 // "invalid-controls node-roles ... heartbeat=1.2s" (the families on, the period when drawn),
 // or "plain".

@@ -64,12 +64,12 @@ std::string replayCommand(const WorldConfig& c, const std::string& faults) {
                         std::to_string(c.replicas) + " --duration " + formatDuration(c.duration) +
                         " --faults " + faults;
   if (c.schedule.has_value()) command += " --schedule " + formatSchedule(*c.schedule);
-  if (!c.disabledFamilies.empty()) {
-    command += " --disable ";
-    for (size_t i = 0; i < c.disabledFamilies.size(); ++i) {
-      command += (i ? "," : "") + format(c.disabledFamilies[i]);
-    }
-  }
+  std::vector<std::string> disabled;
+  for (FaultFamily family : c.disabledFamilies)
+    disabled.push_back(format(family));
+  disabled.insert(disabled.end(), c.disabledInputs.begin(), c.disabledInputs.end());
+  for (size_t i = 0; i < disabled.size(); ++i)
+    command += (i ? "," : " --disable ") + disabled[i];
   return command;
 }
 
@@ -181,6 +181,11 @@ WorldConfig shrink(WorldConfig config, const RunResult& failure, int& runs) {
     candidate.disabledFamilies.push_back(family);
     if (fails(candidate)) config = candidate;
   }
+  for (const std::string& input : inputFamiliesOn(inputsFor(config))) {
+    WorldConfig candidate = config;
+    candidate.disabledInputs.push_back(input);
+    if (fails(candidate)) config = candidate;
+  }
   for (uint32_t* field : {&config.services, &config.replicas}) {
     while (*field > 1) {
       WorldConfig candidate = config;
@@ -290,8 +295,7 @@ int runOne(Options& options, const std::vector<std::string>& required) {
   std::printf("profile: %s\n", format(profileFor(config)).c_str());
   std::printf("replay: %s\n", replayCommand(config, options.faults).c_str());
   std::printf("workload: %s\n", format(drawWorkloadMix(config.seed)).c_str());
-  std::printf("inputs: %s\n",
-              format(drawInputMix(config.seed, quietInputs(config.faults))).c_str());
+  std::printf("inputs: %s\n", format(inputsFor(config)).c_str());
   std::fflush(stdout);
   std::unique_ptr<std::ofstream> trace;
   std::string traceFile = options.trace;
@@ -335,7 +339,9 @@ int runOne(Options& options, const std::vector<std::string>& required) {
         runs, smaller.schedule->size(), result.schedule.size(), smaller.agents, config.agents,
         smaller.services, config.services, smaller.replicas, config.replicas,
         formatDuration(smaller.duration).c_str(), formatDuration(config.duration).c_str(),
-        smaller.disabledFamilies.size() - config.disabledFamilies.size(), result.rule.c_str());
+        smaller.disabledFamilies.size() + smaller.disabledInputs.size() -
+            config.disabledFamilies.size() - config.disabledInputs.size(),
+        result.rule.c_str());
     std::printf("shrunk replay: %s\n", replayCommand(smaller, options.faults).c_str());
   }
   if (options.probes) printProbes(result.probes);
@@ -456,7 +462,9 @@ int main(int argc, char** argv) {
       "reorder, partition, agent-crash, manager-crash, leader, role, leave, executor, clock");
   app.add_option("--schedule", options.schedule,
                  "Replay an exact fault schedule (as printed by --shrink)");
-  app.add_option("--disable", options.disable, "Fault families to switch off, comma-separated");
+  app.add_option("--disable", options.disable,
+                 "Fault families and input families (sim/input-mix.h) to switch off, "
+                 "comma-separated");
   app.add_option("--wall-limit", options.wallLimit,
                  "Stop a run after this many seconds of wall time (a size too big to finish; "
                  "the run is then not checked to its end)")
@@ -519,10 +527,25 @@ int main(int argc, char** argv) {
     options.config.schedule = *schedule;
   }
   if (!options.disable.empty()) {
-    auto families = parseFaultSelection(options.disable, error);
-    if (!families || families->mode != FaultSelection::Mode::LIST)
-      return usage("bad --disable: " + error);
-    options.config.disabledFamilies = families->families;
+    // Input families by name; the rest are fault families.
+    std::string faultFamilies;
+    for (size_t start = 0; start <= options.disable.size();) {
+      size_t end = std::min(options.disable.find(',', start), options.disable.size());
+      std::string name = options.disable.substr(start, end - start);
+      InputMix probe;
+      if (disableInput(probe, name)) {
+        options.config.disabledInputs.push_back(name);
+      } else {
+        faultFamilies += (faultFamilies.empty() ? "" : ",") + name;
+      }
+      start = end + 1;
+    }
+    if (!faultFamilies.empty()) {
+      auto families = parseFaultSelection(faultFamilies, error);
+      if (!families || families->mode != FaultSelection::Mode::LIST)
+        return usage("bad --disable: " + error);
+      options.config.disabledFamilies = families->families;
+    }
   }
   auto required = requiredProbes(options, error);
   if (!required) return usage(error);

@@ -35,6 +35,13 @@ Profile profileFor(const WorldConfig& config) {
   return profile;
 }
 
+InputMix inputsFor(const WorldConfig& config) {
+  InputMix inputs = drawInputMix(config.seed, quietInputs(config.faults));
+  for (const std::string& name : config.disabledInputs)
+    disableInput(inputs, name);
+  return inputs;
+}
+
 RunResult runWorld(const WorldConfig& config, const EventSink& sink) {
   World world(config, sink);
   return world.run();
@@ -57,7 +64,7 @@ World::World(const WorldConfig& config, const EventSink& sink)
   result_.lateDeliveries = lateDeliveries_;
   mix_ = drawWorkloadMix(config.seed);
   result_.workload = mix_;
-  inputs_ = drawInputMix(config.seed, quietInputs(config.faults));
+  inputs_ = inputsFor(config);
   result_.inputs = inputs_;
   KJ_REQUIRE(config.managers >= 1 && config.agents >= 1, "a cluster needs a manager and an agent");
   for (uint32_t i = 0; i < config.managers; ++i) {

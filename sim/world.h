@@ -38,6 +38,8 @@ struct WorldConfig {
   // fault families switched off.
   std::optional<std::vector<Fault>> schedule;
   std::vector<FaultFamily> disabledFamilies;
+  // And families of the input mix switched off, by name (sim/input-mix.h).
+  std::vector<std::string> disabledInputs;
   // Keep the per-event hash chain (for the determinism self-check).
   bool recordChain = false;
   // Keep each agent's task states over time (for the report's timeline).
@@ -126,5 +128,8 @@ RunResult runWorld(const WorldConfig& config, const EventSink& sink = nullptr);
 
 // The fault profile a config runs with: drawn from its seed, minus its disabled families.
 Profile profileFor(const WorldConfig& config);
+
+// The input mix a config runs with: drawn from its seed, minus its disabled inputs.
+InputMix inputsFor(const WorldConfig& config);
 
 }  // namespace swarmlet::sim
