@@ -75,7 +75,17 @@ void World::startAgent(AgentHost& agent, bool restart) {
 }
 
 size_t World::stepAgent(AgentHost& agent, const agent::Input& input) {
-  if (stopped()) return 0;
+  std::optional<std::vector<agent::Effect>> effects = stepAgentCore(agent, input);
+  if (!effects.has_value()) return 0;
+  size_t produced = effects->size();
+  carryOutEffects(agent, std::move(*effects));
+  return produced;
+}
+
+// The core's step, recorded and checked; nullopt when the run stopped or the step broke a rule.
+std::optional<std::vector<agent::Effect>> World::stepAgentCore(AgentHost& agent,
+                                                               const agent::Input& input) {
+  if (stopped()) return std::nullopt;
   size_t violationsBefore = agent.core->violations().size();
   std::vector<agent::Effect> effects = agent.core->step(agent.clock.local(queue_.now()), input);
   result_.stats.steps++;
@@ -88,14 +98,16 @@ size_t World::stepAgent(AgentHost& agent, const agent::Input& input) {
   if (agent.core->violations().size() > violationsBefore) {
     const std::string& first = agent.core->violations()[violationsBefore];
     checkerViolation(agent.node.value, first);
-    return effects.size();
+    return std::nullopt;
   }
-  size_t produced = effects.size();
+  return effects;
+}
+
+void World::carryOutEffects(AgentHost& agent, std::vector<agent::Effect> effects) {
   agent.shell.intake(std::move(effects));
   if (config_.recordTaskStates) sampleTaskStates(agent);
   executeAgentOps(agent);
   wakeAgentLater(agent);
-  return produced;
 }
 
 // A sample whenever the agent's tasks change phase (none for a crashed agent).
@@ -273,14 +285,18 @@ void World::deliverLate(AgentHost& agent, const agent::Input& input) {
   bool quiet = !due.has_value() || *due > agent.clock.local(queue_.now());
   std::optional<agent::AgentState> before;
   if (quiet) before = agent.core->state();
-  size_t effects = stepAgent(agent, input);
-  if (!before.has_value() || stopped()) return;
-  if (effects > 0 || !(agent.core->state() == *before)) {
+  std::optional<std::vector<agent::Effect>> effects = stepAgentCore(agent, input);
+  if (!effects.has_value()) return;
+  // Checked before the effects are carried out: a stale input's effects may name a connection
+  // the shell no longer has.
+  if (before.has_value() && (!effects->empty() || !(agent.core->state() == *before))) {
     violation(Rule::WORLD_STALE_INPUT_CHANGES_NOTHING,
               agent.node.value + ": " + format(input) + " (stale: its session or operation was " +
-                  "superseded) produced " + std::to_string(effects) + " effects" +
+                  "superseded) produced " + std::to_string(effects->size()) + " effects" +
                   (agent.core->state() == *before ? "" : " and changed the agent's state"));
+    return;
   }
+  carryOutEffects(agent, std::move(*effects));
 }
 
 void World::deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input) {

@@ -206,6 +206,9 @@ class World {
   void startAgent(AgentHost& agent, bool restart);
   // Returns how many effects the step produced.
   size_t stepAgent(AgentHost& agent, const agent::Input& input);
+  std::optional<std::vector<agent::Effect>> stepAgentCore(AgentHost& agent,
+                                                          const agent::Input& input);
+  void carryOutEffects(AgentHost& agent, std::vector<agent::Effect> effects);
   // In a late-delivery run: `input`, a completion the core must ignore, goes to the core anyway,
   // and must change nothing.
   void deliverLate(AgentHost& agent, const agent::Input& input);
