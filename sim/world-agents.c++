@@ -335,9 +335,33 @@ void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& ope
   }
   agent.operations[operation.taskId] = {operation.operation, operation.call};
   CallOutcome outcome = agent.executor->begin(queue_.now(), operation.taskId, operation.call);
-  if (!outcome.at.has_value()) return;  // a WAIT on a process that runs on
+  if (!outcome.at.has_value()) {
+    // A WAIT on a process that runs on: it returns when a SHUTDOWN ends the process.
+    KJ_ASSERT(operation.call == agent::ExecutorCall::WAIT);
+    agent.waitsOnRunningProcesses[operation.taskId] = operation.operation;
+    return;
+  }
   schedule(*outcome.at, ExecutorFinished{agent.index, agent.incarnation, operation.taskId,
                                          operation.operation, outcome.result});
+  // After the call's own answer: a stop returns once the process it stops has exited.
+  if (operation.call != agent::ExecutorCall::WAIT) finishWaitOnExit(agent, operation.taskId);
+}
+
+// A call other than WAIT began on the task: a WAIT still waiting for its process returns when
+// that process exits (a SHUTDOWN ended it), or never (a START or REMOVE replaced it). The WAIT
+// was canceled before (one operation per task), so its answer is a canceled operation's second
+// one: the shell drops it, and in late-delivery seeds the core is given it.
+void World::finishWaitOnExit(AgentHost& agent, const TaskId& task) {
+  auto it = agent.waitsOnRunningProcesses.find(task);
+  if (it == agent.waitsOnRunningProcesses.end()) return;
+  agent::OperationId wait = it->second;
+  agent.waitsOnRunningProcesses.erase(it);
+  auto process = agent.executor->processes().find(task);
+  if (process == agent.executor->processes().end() || !process->second.exited) return;
+  CallOutcome outcome = agent.executor->waitOutcome(queue_.now(), task);
+  if (!outcome.at.has_value()) return;
+  schedule(*outcome.at,
+           ExecutorFinished{agent.index, agent.incarnation, task, wait, outcome.result});
 }
 
 void World::onExecutorFinished(const ExecutorFinished& finished) {
@@ -368,6 +392,7 @@ void World::crashAgent(AgentHost& agent) {
   if (!agent.staged.empty()) worldProbes_.hit(WorldProbe::AGENT_LOST_UNSYNCED);
   agent.staged.clear();
   agent.operations.clear();
+  agent.waitsOnRunningProcesses.clear();
   agent.wakeAt.reset();
 }
 

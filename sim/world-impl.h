@@ -146,6 +146,9 @@ struct AgentHost {
   std::vector<Peer> savedManagers;
   std::unique_ptr<ExecutorModel> executor;
   std::map<TaskId, std::pair<agent::OperationId, agent::ExecutorCall>> operations;
+  // WAITs on a process that runs on, canceled or not: each returns when its process exits (after
+  // a SHUTDOWN), as a real executor's wait does, so a canceled WAIT answers a second time.
+  std::map<TaskId, agent::OperationId> waitsOnRunningProcesses;
   std::set<SecretId> secrets;
   std::set<ConfigId> configs;
   bool leaving = false;
@@ -220,6 +223,7 @@ class World {
   void deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input);
   void onExecutorFinished(const ExecutorFinished& finished);
   void startOperation(AgentHost& agent, const agent::ExecutorOperation& operation);
+  void finishWaitOnExit(AgentHost& agent, const TaskId& task);
   void crashAgent(AgentHost& agent);
   void dropConnection(AgentHost& agent, const std::string& why);
   uint64_t channelOf(const AgentHost& agent, Generation generation) const;
