@@ -318,10 +318,28 @@ void World::deliverToAgent(AgentHost& agent, Connection& connection, const agent
             result_.stats.statusLatencies.push_back(now - *connection.statusSentAt);
         } else if constexpr (std::is_same_v<In, agent::AssignmentsReceived>) {
           result_.stats.assignmentsSent++;
+          if (lateDeliveries_) agent.lastAssignments = in;
         }
       },
       input);
   stepAgent(agent, input);
+  if (lateDeliveries_ && std::holds_alternative<agent::SessionOpened>(input))
+    redeliverSupersededAssignments(agent);
+}
+
+// A late duplicate, in a late-delivery run: once a newer session has registered, the last
+// assignments of a superseded one reach the core again (a shell draining an old connection's
+// buffer after it opened the new one). The core must ignore them like any stale input.
+void World::redeliverSupersededAssignments(AgentHost& agent) {
+  if (stopped() || !agent.alive || !agent.lastAssignments.has_value()) return;
+  const agent::SessionState& session = agent.core->state().session;
+  if (session.phase != agent::SessionPhase::REGISTERED ||
+      agent.lastAssignments->generation >= session.generation) {
+    return;
+  }
+  agent::AssignmentsReceived stale = std::move(*agent.lastAssignments);
+  agent.lastAssignments.reset();
+  deliverLate(agent, stale);
 }
 
 void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& operation) {
@@ -393,6 +411,7 @@ void World::crashAgent(AgentHost& agent) {
   agent.staged.clear();
   agent.operations.clear();
   agent.waitsOnRunningProcesses.clear();
+  agent.lastAssignments.reset();
   agent.wakeAt.reset();
 }
 

@@ -149,6 +149,9 @@ struct AgentHost {
   // WAITs on a process that runs on, canceled or not: each returns when its process exits (after
   // a SHUTDOWN), as a real executor's wait does, so a canceled WAIT answers a second time.
   std::map<TaskId, agent::OperationId> waitsOnRunningProcesses;
+  // In a late-delivery run: the last assignments the core was given, with their generation, to
+  // be given again once a newer session has registered (a late duplicate).
+  std::optional<agent::AssignmentsReceived> lastAssignments;
   std::set<SecretId> secrets;
   std::set<ConfigId> configs;
   bool leaving = false;
@@ -221,6 +224,7 @@ class World {
   void sendToManager(AgentHost& agent, ToManagerMessage message);
   void onArriveAtAgent(const ArriveAtAgent& arrival);
   void deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input);
+  void redeliverSupersededAssignments(AgentHost& agent);
   void onExecutorFinished(const ExecutorFinished& finished);
   void startOperation(AgentHost& agent, const agent::ExecutorOperation& operation);
   void finishWaitOnExit(AgentHost& agent, const TaskId& task);
