@@ -38,7 +38,8 @@ class ExecutorModel {
   // Starts `call` for `task` at `now`: changes the node's processes as the call would and says
   // when and how it ends.
   CallOutcome begin(Instant now, const TaskId& task, agent::ExecutorCall call);
-  // A WAIT still in flight: when its process ends (recomputed after SHUTDOWN or a hang).
+  // A WAIT begun now: when its process ends (the world asks again after a SHUTDOWN, for a WAIT
+  // still waiting for a process that ran on).
   CallOutcome waitOutcome(Instant now, const TaskId& task);
   void hang(const TaskId& task) { processes_[task].hung = true; }
   const std::map<TaskId, Process>& processes() const { return processes_; }

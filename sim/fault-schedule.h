@@ -26,10 +26,11 @@ enum class FaultKind : uint8_t {
   DEMOTE,
   LEAVE,          // the node leaves the cluster
   EXECUTOR_HANG,  // the task's process stops answering (WAIT never ends, SHUTDOWN slow)
-  // Armed at its time, fired at the leader's next commit of reported statuses: the leader
-  // crashes right after it answered them and before any follower has the writes (the window
-  // in which acknowledged statuses are lost), restarted after `length`. A uniformly timed
-  // crash almost never lands in that window; this one always does.
+  // Armed at its time, fired at the leader's next commit of reported statuses that writes a
+  // task at a settled state (running, or an end state): the leader crashes right after it
+  // answered them and before any follower has the writes (the window in which acknowledged
+  // statuses are lost), restarted after `length`. A uniformly timed crash almost never lands in
+  // that window; this one always does, and loses a status the agent will not soon replace.
   LEADER_CRASH_AFTER_COMMIT,
 };
 

@@ -108,6 +108,21 @@ std::optional<FaultSelection> parseFaultSelection(const std::string& text, std::
   else {
     selection.mode = FaultSelection::Mode::LIST;
     size_t start = 0;
+    size_t colon = text.find(':');
+    if (colon != std::string::npos) {
+      std::string intensity = text.substr(0, colon);
+      if (intensity == "light")
+        selection.intensity = FaultSelection::Mode::LIGHT;
+      else if (intensity == "default")
+        selection.intensity = FaultSelection::Mode::DEFAULT;
+      else if (intensity == "heavy")
+        selection.intensity = FaultSelection::Mode::HEAVY;
+      else {
+        error = "unknown intensity '" + intensity + "' before a list (light, default or heavy)";
+        return std::nullopt;
+      }
+      start = colon + 1;
+    }
     while (start <= text.size()) {
       size_t comma = text.find(',', start);
       std::string name =
@@ -138,7 +153,8 @@ Profile drawProfile(uint64_t seed, const FaultSelection& selection) {
   double onProbability = selection.mode == Mode::LIGHT   ? 0.3
                          : selection.mode == Mode::HEAVY ? 1
                                                          : 0.5;
-  double scale = selection.mode == Mode::LIGHT ? 0.3 : selection.mode == Mode::HEAVY ? 3 : 1;
+  Mode intensity = selection.mode == Mode::LIST ? selection.intensity : selection.mode;
+  double scale = intensity == Mode::LIGHT ? 0.3 : intensity == Mode::HEAVY ? 3 : 1;
   for (size_t i = 0; i < FAULT_FAMILY_COUNT; ++i) {
     auto family = static_cast<FaultFamily>(i);
     // Every draw happens whatever the mode, so one family's settings do not depend on another's.

@@ -36,13 +36,16 @@ std::string format(FaultFamily family);
 std::optional<FaultFamily> parseFaultFamily(const std::string& text);
 
 // How faults are chosen: a named intensity, or an explicit list of families (each drawn at the
-// default intensity).
+// default intensity, or at the intensity the list names).
 struct FaultSelection {
   enum class Mode : uint8_t { NONE, LIGHT, DEFAULT, HEAVY, LIST } mode = Mode::DEFAULT;
   std::vector<FaultFamily> families;  // for LIST
+  // For LIST: the rates' intensity (LIGHT, DEFAULT or HEAVY); every listed family is on.
+  Mode intensity = Mode::DEFAULT;
 };
 
-// Parses "none", "light", "default", "heavy" or a comma-separated list of families.
+// Parses "none", "light", "default", "heavy" or a comma-separated list of families, optionally
+// after an intensity ("heavy:duplicate,reorder": only those families, at heavy rates).
 std::optional<FaultSelection> parseFaultSelection(const std::string& text, std::string& error);
 
 struct FamilySettings {

@@ -458,8 +458,9 @@ int main(int argc, char** argv) {
                  "Simulated time with faults, e.g. 90s, 10m (a heal phase follows)");
   app.add_option(
       "--faults", options.faults,
-      "none, light, default, heavy, or a list of families: session, delay, drop, duplicate, "
-      "reorder, partition, agent-crash, manager-crash, leader, role, leave, executor, clock");
+      "none, light, default, heavy, or a list of families, optionally after an intensity "
+      "(heavy:duplicate,reorder): session, delay, drop, duplicate, reorder, partition, "
+      "agent-crash, manager-crash, leader, role, leave, executor, clock");
   app.add_option("--schedule", options.schedule,
                  "Replay an exact fault schedule (as printed by --shrink)");
   app.add_option("--disable", options.disable,

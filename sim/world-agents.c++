@@ -75,7 +75,17 @@ void World::startAgent(AgentHost& agent, bool restart) {
 }
 
 size_t World::stepAgent(AgentHost& agent, const agent::Input& input) {
-  if (stopped()) return 0;
+  std::optional<std::vector<agent::Effect>> effects = stepAgentCore(agent, input);
+  if (!effects.has_value()) return 0;
+  size_t produced = effects->size();
+  carryOutEffects(agent, std::move(*effects));
+  return produced;
+}
+
+// The core's step, recorded and checked; nullopt when the run stopped or the step broke a rule.
+std::optional<std::vector<agent::Effect>> World::stepAgentCore(AgentHost& agent,
+                                                               const agent::Input& input) {
+  if (stopped()) return std::nullopt;
   size_t violationsBefore = agent.core->violations().size();
   std::vector<agent::Effect> effects = agent.core->step(agent.clock.local(queue_.now()), input);
   result_.stats.steps++;
@@ -88,14 +98,16 @@ size_t World::stepAgent(AgentHost& agent, const agent::Input& input) {
   if (agent.core->violations().size() > violationsBefore) {
     const std::string& first = agent.core->violations()[violationsBefore];
     checkerViolation(agent.node.value, first);
-    return effects.size();
+    return std::nullopt;
   }
-  size_t produced = effects.size();
+  return effects;
+}
+
+void World::carryOutEffects(AgentHost& agent, std::vector<agent::Effect> effects) {
   agent.shell.intake(std::move(effects));
   if (config_.recordTaskStates) sampleTaskStates(agent);
   executeAgentOps(agent);
   wakeAgentLater(agent);
-  return produced;
 }
 
 // A sample whenever the agent's tasks change phase (none for a crashed agent).
@@ -296,14 +308,18 @@ void World::deliverLate(AgentHost& agent, const agent::Input& input) {
   bool quiet = !due.has_value() || *due > agent.clock.local(queue_.now());
   std::optional<agent::AgentState> before;
   if (quiet) before = agent.core->state();
-  size_t effects = stepAgent(agent, input);
-  if (!before.has_value() || stopped()) return;
-  if (effects > 0 || !(agent.core->state() == *before)) {
+  std::optional<std::vector<agent::Effect>> effects = stepAgentCore(agent, input);
+  if (!effects.has_value()) return;
+  // Checked before the effects are carried out: a stale input's effects may name a connection
+  // the shell no longer has.
+  if (before.has_value() && (!effects->empty() || !(agent.core->state() == *before))) {
     violation(Rule::WORLD_STALE_INPUT_CHANGES_NOTHING,
               agent.node.value + ": " + format(input) + " (stale: its session or operation was " +
-                  "superseded) produced " + std::to_string(effects) + " effects" +
+                  "superseded) produced " + std::to_string(effects->size()) + " effects" +
                   (agent.core->state() == *before ? "" : " and changed the agent's state"));
+    return;
   }
+  carryOutEffects(agent, std::move(*effects));
 }
 
 void World::deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input) {
@@ -325,10 +341,28 @@ void World::deliverToAgent(AgentHost& agent, Connection& connection, const agent
             result_.stats.statusLatencies.push_back(now - *connection.statusSentAt);
         } else if constexpr (std::is_same_v<In, agent::AssignmentsReceived>) {
           result_.stats.assignmentsSent++;
+          if (lateDeliveries_) agent.lastAssignments = in;
         }
       },
       input);
   stepAgent(agent, input);
+  if (lateDeliveries_ && std::holds_alternative<agent::SessionOpened>(input))
+    redeliverSupersededAssignments(agent);
+}
+
+// A late duplicate, in a late-delivery run: once a newer session has registered, the last
+// assignments of a superseded one reach the core again (a shell draining an old connection's
+// buffer after it opened the new one). The core must ignore them like any stale input.
+void World::redeliverSupersededAssignments(AgentHost& agent) {
+  if (stopped() || !agent.alive || !agent.lastAssignments.has_value()) return;
+  const agent::SessionState& session = agent.core->state().session;
+  if (session.phase != agent::SessionPhase::REGISTERED ||
+      agent.lastAssignments->generation >= session.generation) {
+    return;
+  }
+  agent::AssignmentsReceived stale = std::move(*agent.lastAssignments);
+  agent.lastAssignments.reset();
+  deliverLate(agent, stale);
 }
 
 void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& operation) {
@@ -342,9 +376,33 @@ void World::startOperation(AgentHost& agent, const agent::ExecutorOperation& ope
   }
   agent.operations[operation.taskId] = {operation.operation, operation.call};
   CallOutcome outcome = agent.executor->begin(queue_.now(), operation.taskId, operation.call);
-  if (!outcome.at.has_value()) return;  // a WAIT on a process that runs on
+  if (!outcome.at.has_value()) {
+    // A WAIT on a process that runs on: it returns when a SHUTDOWN ends the process.
+    KJ_ASSERT(operation.call == agent::ExecutorCall::WAIT);
+    agent.waitsOnRunningProcesses[operation.taskId] = operation.operation;
+    return;
+  }
   schedule(*outcome.at, ExecutorFinished{agent.index, agent.incarnation, operation.taskId,
                                          operation.operation, outcome.result});
+  // After the call's own answer: a stop returns once the process it stops has exited.
+  if (operation.call != agent::ExecutorCall::WAIT) finishWaitOnExit(agent, operation.taskId);
+}
+
+// A call other than WAIT began on the task: a WAIT still waiting for its process returns when
+// that process exits (a SHUTDOWN ended it), or never (a START or REMOVE replaced it). The WAIT
+// was canceled before (one operation per task), so its answer is a canceled operation's second
+// one: the shell drops it, and in late-delivery seeds the core is given it.
+void World::finishWaitOnExit(AgentHost& agent, const TaskId& task) {
+  auto it = agent.waitsOnRunningProcesses.find(task);
+  if (it == agent.waitsOnRunningProcesses.end()) return;
+  agent::OperationId wait = it->second;
+  agent.waitsOnRunningProcesses.erase(it);
+  auto process = agent.executor->processes().find(task);
+  if (process == agent.executor->processes().end() || !process->second.exited) return;
+  CallOutcome outcome = agent.executor->waitOutcome(queue_.now(), task);
+  if (!outcome.at.has_value()) return;
+  schedule(*outcome.at,
+           ExecutorFinished{agent.index, agent.incarnation, task, wait, outcome.result});
 }
 
 void World::onExecutorFinished(const ExecutorFinished& finished) {
@@ -375,6 +433,8 @@ void World::crashAgent(AgentHost& agent) {
   if (!agent.staged.empty()) worldProbes_.hit(WorldProbe::AGENT_LOST_UNSYNCED);
   agent.staged.clear();
   agent.operations.clear();
+  agent.waitsOnRunningProcesses.clear();
+  agent.lastAssignments.reset();
   agent.wakeAt.reset();
 }
 

@@ -82,7 +82,8 @@ void World::beginFault(const Fault& fault) {
 }
 
 // An armed LEADER_CRASH_AFTER_COMMIT fires: the leader has just answered the status reports its
-// commit covers, and no follower has the writes yet. It restarts after the fault's length, like a
+// commit covers, one of its writes holds a task at a settled state, and no follower has the
+// writes yet. It restarts after the fault's length, like a
 // crash.
 void World::fireArmedLeaderCrash(ManagerHost& leader) {
   if (armedLeaderCrashes_.empty() || healing_ || leader_ != leader.index) return;

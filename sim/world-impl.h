@@ -163,6 +163,12 @@ struct AgentHost {
   std::vector<Peer> savedManagers;
   std::unique_ptr<ExecutorModel> executor;
   std::map<TaskId, std::pair<agent::OperationId, agent::ExecutorCall>> operations;
+  // WAITs on a process that runs on, canceled or not: each returns when its process exits (after
+  // a SHUTDOWN), as a real executor's wait does, so a canceled WAIT answers a second time.
+  std::map<TaskId, agent::OperationId> waitsOnRunningProcesses;
+  // In a late-delivery run: the last assignments the core was given, with their generation, to
+  // be given again once a newer session has registered (a late duplicate).
+  std::optional<agent::AssignmentsReceived> lastAssignments;
   std::set<SecretId> secrets;
   std::set<ConfigId> configs;
   bool leaving = false;
@@ -229,6 +235,9 @@ class World {
   void startAgent(AgentHost& agent, bool restart);
   // Returns how many effects the step produced.
   size_t stepAgent(AgentHost& agent, const agent::Input& input);
+  std::optional<std::vector<agent::Effect>> stepAgentCore(AgentHost& agent,
+                                                          const agent::Input& input);
+  void carryOutEffects(AgentHost& agent, std::vector<agent::Effect> effects);
   // In a late-delivery run: `input`, a completion the core must ignore, goes to the core anyway,
   // and must change nothing.
   void deliverLate(AgentHost& agent, const agent::Input& input);
@@ -238,8 +247,10 @@ class World {
   void sendToManager(AgentHost& agent, ToManagerMessage message);
   void onArriveAtAgent(const ArriveAtAgent& arrival);
   void deliverToAgent(AgentHost& agent, Connection& connection, const agent::Input& input);
+  void redeliverSupersededAssignments(AgentHost& agent);
   void onExecutorFinished(const ExecutorFinished& finished);
   void startOperation(AgentHost& agent, const agent::ExecutorOperation& operation);
+  void finishWaitOnExit(AgentHost& agent, const TaskId& task);
   void crashAgent(AgentHost& agent);
   void dropConnection(AgentHost& agent, const std::string& why);
   uint64_t channelOf(const AgentHost& agent, Generation generation) const;

@@ -26,6 +26,18 @@ constexpr uint64_t INPUTS_STREAM = 8;
 // A clock runs at most this far off true time, in parts per million, whatever the profile says.
 constexpr int64_t CLOCK_PPM_MAX = 100'000;
 
+// A task written at a settled state (running, or an end state): its agent reports nothing newer
+// until something changes the task, so if the write is lost, only the re-report after the next
+// registration brings it back.
+bool writesSettledStatus(const std::vector<manager::Write>& writes) {
+  for (const manager::Write& write : writes) {
+    const auto* put = std::get_if<manager::Put>(&write);
+    const Task* task = put == nullptr ? nullptr : std::get_if<Task>(&put->record);
+    if (task != nullptr && task->status.state >= TaskState::RUNNING) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Profile profileFor(const WorldConfig& config) {
@@ -195,6 +207,7 @@ void World::dispatch(const WorldEvent& event) {
           // A leader that lost its term without crashing dropped its pipeline and staged writes.
           if (!manager.alive || e.incarnation != manager.incarnation) return;
           if (!manager.shell.committing()) return;
+          bool settled = writesSettledStatus(manager.staged);
           unreplicated_.emplace_back(++writeSequence_, std::move(manager.staged));
           manager.staged.clear();
           Duration lag =
@@ -203,7 +216,7 @@ void World::dispatch(const WorldEvent& event) {
           manager.shell.committed();
           uint64_t answered = manager.statusesAnswered;
           executeManagerOps(manager);
-          if (manager.statusesAnswered != answered) fireArmedLeaderCrash(manager);
+          if (manager.statusesAnswered != answered && settled) fireArmedLeaderCrash(manager);
         } else if constexpr (std::is_same_v<E, Replicated>) {
           if (e.term != term_) return;  // that leader's unreplicated writes were lost
           while (!unreplicated_.empty() && unreplicated_.front().first <= e.upTo) {

@@ -3,8 +3,9 @@
 
 A plant file (tests/planted/*.plant) opens with '#' lines saying what the bug is, then
 'expect:' (the rule, a name of sim/rules.h, whose violation the simulator must report),
-optionally 'detail:' (words that violation must hold), and 'sweep:' (the swarmsim arguments of
-the bounded sweep that must find it), then one or more edits:
+optionally 'detail:' (words that violation must hold), 'sweep:' (the swarmsim arguments of
+the bounded sweep that must find it) and 'catch:' (the share of the sweep's seeds, in percent,
+that must find it: a whole number in 1..100), then one or more edits:
 
     --- core/agent/reporter.c++
     lines to find (exactly once in that file)
@@ -42,9 +43,11 @@ def parse(path):
             current[part].append(line)
     if current is not None:
         sys.exit(f"{path}: the edit at line {current['line']} does not end with '==='")
-    for key in ("expect", "sweep"):
+    for key in ("expect", "sweep", "catch"):
         if key not in header:
             sys.exit(f"{path}: no '{key}:' line")
+    if not header["catch"].isdigit() or not 1 <= int(header["catch"]) <= 100:
+        sys.exit(f"{path}: 'catch: {header['catch']}' is not a percentage of seeds in 1..100")
     if not edits:
         sys.exit(f"{path}: no edits")
     return header, edits

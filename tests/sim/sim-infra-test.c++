@@ -118,6 +118,28 @@ TEST(Profile, SelectionsSwitchFamilies) {
   }
 }
 
+TEST(Profile, AListTakesTheIntensityItNames) {
+  std::string error;
+  for (uint64_t seed = 1; seed < 50; ++seed) {
+    Profile listed = drawProfile(seed, *parseFaultSelection("duplicate,leader", error));
+    Profile heavy = drawProfile(seed, *parseFaultSelection("heavy:duplicate,leader", error));
+    Profile light = drawProfile(seed, *parseFaultSelection("light:duplicate,leader", error));
+    EXPECT_EQ(drawProfile(seed, *parseFaultSelection("default:duplicate,leader", error)), listed);
+    for (size_t i = 0; i < FAULT_FAMILY_COUNT; ++i) {
+      auto family = static_cast<FaultFamily>(i);
+      bool wanted = family == FaultFamily::DUPLICATE || family == FaultFamily::LEADER;
+      EXPECT_EQ(heavy[family].enabled, wanted) << format(family);
+      EXPECT_EQ(light[family].enabled, wanted) << format(family);
+      if (!wanted) continue;
+      EXPECT_DOUBLE_EQ(heavy[family].rate, 3 * listed[family].rate) << format(family);
+      EXPECT_DOUBLE_EQ(light[family].rate, 0.3 * listed[family].rate) << format(family);
+    }
+  }
+  EXPECT_FALSE(parseFaultSelection("fierce:duplicate", error).has_value());
+  EXPECT_NE(error.find("fierce"), std::string::npos);
+  EXPECT_FALSE(parseFaultSelection("heavy:earthquake", error).has_value());
+}
+
 TEST(Profile, SwarmTestingVariesTheMixAcrossSeeds) {
   FaultSelection selection;
   std::set<std::string> mixes;
