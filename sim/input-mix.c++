@@ -31,12 +31,15 @@ InputMix drawInputMix(uint64_t seed, bool quiet) {
     mix.heartbeatPeriod =
         Duration::microseconds(static_cast<int64_t>(600'000 * std::pow(16.0, prng.uniformUnit())));
   }
+  mix.badJoin = prng.uniform(2) == 1;
+  mix.restarts = prng.uniform(2) == 1;
   return mix;
 }
 
 bool disableInput(InputMix& mix, std::string_view name) {
   bool* families[] = {&mix.invalidControls, &mix.nodeRoles,    &mix.managerLists,
-                      &mix.hostileAgents,   &mix.descriptions, &mix.badCredentials};
+                      &mix.hostileAgents,   &mix.descriptions, &mix.badCredentials,
+                      &mix.badJoin,         &mix.restarts};
   for (size_t i = 0; i < std::size(families); ++i) {
     if (name != INPUT_FAMILY_NAMES[i]) continue;
     *families[i] = false;
@@ -70,6 +73,8 @@ std::string format(const InputMix& mix) {
   add(mix.hostileAgents, "hostile-agents");
   add(mix.descriptions, "descriptions");
   add(mix.badCredentials, "bad-credentials");
+  add(mix.badJoin, "bad-join");
+  add(mix.restarts, "restarts");
   std::string period = "heartbeat=" + formatDuration(mix.heartbeatPeriod);
   add(mix.heartbeatPeriod != limits::MANAGER_HEARTBEAT_PERIOD, period.c_str());
   return text.empty() ? "plain" : text;

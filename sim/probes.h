@@ -24,6 +24,8 @@ enum class WorldProbe : uint8_t {
   STATUS_BACKWARDS_FORGED,   // an agent reported its own task moving backwards
   BAD_CREDENTIALS_STOPPED,   // an agent refused its credentials stopped, and was started again
   UNKNOWN_MANAGER_DIALLED,   // an agent dialled an address no manager serves
+  BAD_JOIN_FIXED,            // an agent that knew no manager it could dial was given one
+  AGENT_RESTARTED,           // an agent stopped cleanly by its operator, and started again
   COUNT,
 };
 
@@ -32,7 +34,8 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(WorldProbe::CO
         "world.unreplicated-writes-lost", "world.agent-lost-unsynced-writes",
         "world.invalid-control-refused",  "world.foreign-status-forged",
         "world.status-backwards-forged",  "world.bad-credentials-stopped",
-        "world.unknown-manager-dialled",
+        "world.unknown-manager-dialled",  "world.bad-join-fixed",
+        "world.agent-restarted",
 };
 
 using WorldProbes = ProbeCounts<WorldProbe>;

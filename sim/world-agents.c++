@@ -70,6 +70,14 @@ void World::startAgent(AgentHost& agent, bool restart) {
   start.managers = agent.savedManagers;
   if (start.managers.empty()) start.managers.push_back(Peer{NodeId{}, managers_[0].peer.address});
   start.store = agent.durable;
+  if (agent.badJoin) {
+    // A join address the node cannot use: it knows no manager until its operator fixes it.
+    agent.badJoin = false;
+    start.managers = {Peer{managers_[0].peer.nodeId, ""}};
+    schedule(
+        queue_.now() + Duration::seconds(5) + inputsPrng_.uniformDuration(Duration::seconds(10)),
+        JoinFixed{agent.index, agent.incarnation});
+  }
   spanEnd(agent.node.value, "down", restart ? "crashed" : "");
   stepAgent(agent, start);
 }
@@ -221,6 +229,7 @@ void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
         } else if constexpr (std::is_same_v<E, agent::AgentStopped>) {
           // (A node asked to leave or stop before the refusal reached it stops cleanly.)
           if (agent.badCredentials && !e.error.empty()) return credentialsRefused(agent, e.error);
+          if (agent.restartAfterStop && e.error.empty()) return stoppedForRestart(agent);
           agent.gone = true;
           if (auto broken = stoppedWithError(agent.node, e.error))
             violation(broken->rule, broken->detail);

@@ -110,8 +110,13 @@ struct ElectLeader {
 struct WorkloadStep {};
 // One of the inputs of the run's InputMix (world-inputs.c++).
 struct InputStep {};
-// The node's operator starts its agent again (after fixing its credentials).
+// The node's operator starts its agent again (after fixing its credentials, or a clean stop).
 struct AgentRestart {
+  uint32_t agent = 0;
+  uint64_t incarnation = 0;
+};
+// The node's operator sees the agent cannot find a manager, and restarts it with a good address.
+struct JoinFixed {
   uint32_t agent = 0;
   uint64_t incarnation = 0;
 };
@@ -128,7 +133,7 @@ using WorldEvent =
     std::variant<AgentWake, ManagerWake, ArriveAtManager, ArriveAtAgent, ExecutorFinished,
                  DescribeFinished, AgentSynced, ManagerCommitted, Replicated, FaultBegins,
                  FaultEnds, ElectLeader, WorkloadStep, InputStep, WorkloadRestore, AgentStopRequest,
-                 AgentRestart, HealBegins, RunEnds>;
+                 AgentRestart, JoinFixed, HealBegins, RunEnds>;
 
 // --- Hosts -----------------------------------------------------------------------------------
 
@@ -174,6 +179,10 @@ struct AgentHost {
   bool leaving = false;
   // Until its first start's credentials are refused (an InputMix family): then fixed.
   bool badCredentials = false;
+  // Until its first start, which names no manager it can dial (an InputMix family).
+  bool badJoin = false;
+  // Stopped by its operator, to be started again (an InputMix family).
+  bool restartAfterStop = false;
 };
 
 // An agent's connection as the managers see it, packed into the pipeline's ConnectionId so
@@ -308,6 +317,8 @@ class World {
   void checkForgedStatuses(const ManagerHost& manager);
   void describeFinished(AgentHost& agent, const DescribeFinished& finished);
   void credentialsRefused(AgentHost& agent, const std::string& error);
+  void restartStep();
+  void stoppedForRestart(AgentHost& agent);
 
   WorldConfig config_;
   EventSink sink_;

@@ -35,6 +35,7 @@ void World::inputStep() {
   if (inputs_.nodeRoles) steps.push_back(&World::nodeRoleStep);
   if (inputs_.managerLists) steps.push_back(&World::managersListStep);
   if (inputs_.hostileAgents) steps.push_back(&World::hostileStatusStep);
+  if (inputs_.restarts) steps.push_back(&World::restartStep);
   if (steps.empty()) return;
   if (leader_.has_value()) (this->*steps[inputsPrng_.uniform(steps.size())])();
   schedule(now + Duration::seconds(2) + inputsPrng_.uniformDuration(Duration::seconds(10)),
@@ -324,6 +325,23 @@ void World::credentialsRefused(AgentHost& agent, const std::string& error) {
   worldProbes_.hit(WorldProbe::BAD_CREDENTIALS_STOPPED);
   crashAgent(agent);
   schedule(queue_.now() + Duration::seconds(5) + inputsPrng_.uniformDuration(Duration::seconds(10)),
+           AgentRestart{agent.index, agent.incarnation});
+}
+
+// An operator restarts a node's agent (an upgrade, a configuration change): a clean stop, then a
+// start from the same store a few seconds later.
+void World::restartStep() {
+  AgentHost& agent = agents_[inputsPrng_.uniform(agents_.size())];
+  if (!agent.alive || agent.gone || agent.leaving || agent.badCredentials) return;
+  agent.restartAfterStop = true;
+  stepAgent(agent, agent::StopRequested{});
+}
+
+void World::stoppedForRestart(AgentHost& agent) {
+  agent.restartAfterStop = false;
+  worldProbes_.hit(WorldProbe::AGENT_RESTARTED);
+  crashAgent(agent);
+  schedule(queue_.now() + Duration::seconds(1) + inputsPrng_.uniformDuration(Duration::seconds(9)),
            AgentRestart{agent.index, agent.incarnation});
 }
 

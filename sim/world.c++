@@ -104,6 +104,7 @@ World::World(const WorldConfig& config, const EventSink& sink)
     agents_.push_back(std::move(host));
   }
   if (inputs_.badCredentials) agents_[inputsPrng_.uniform(agents_.size())].badCredentials = true;
+  if (inputs_.badJoin) agents_[inputsPrng_.uniform(agents_.size())].badJoin = true;
   result_.profile = profile_;
   result_.schedule = schedule_;
 }
@@ -238,6 +239,13 @@ void World::dispatch(const WorldEvent& event) {
         } else if constexpr (std::is_same_v<E, AgentRestart>) {
           AgentHost& agent = agents_[e.agent];
           if (!agent.alive && !agent.gone && e.incarnation == agent.incarnation) {
+            startAgent(agent, true);
+          }
+        } else if constexpr (std::is_same_v<E, JoinFixed>) {
+          AgentHost& agent = agents_[e.agent];
+          if (agent.alive && !agent.gone && e.incarnation == agent.incarnation) {
+            worldProbes_.hit(WorldProbe::BAD_JOIN_FIXED);
+            crashAgent(agent);
             startAgent(agent, true);
           }
         } else if constexpr (std::is_same_v<E, WorkloadRestore>) {
