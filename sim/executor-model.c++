@@ -49,7 +49,8 @@ CallOutcome ExecutorModel::begin(Instant now, const TaskId& task, ExecutorCall c
       process.started = true;
       if (failure(1)) {
         process.exitAt = now + between(1'000'000, 60'000'000);
-        process.exitCode = 1 + static_cast<int32_t>(prng_.uniform(137));
+        // One in four ends its work and exits 0 (a task that completes); the others fail.
+        process.exitCode = prng_.uniform(4) == 0 ? 0 : 1 + static_cast<int32_t>(prng_.uniform(137));
       }
       return {now + between(2'000, 30'000), {}};
     }

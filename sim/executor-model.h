@@ -2,7 +2,8 @@
 // the node's own PRNG stream. Processes belong to the node, not to the agent: they survive an
 // agent crash (as containers survive a dockerd-less agent restart) and are what the agent finds
 // again when it resolves a restored task. With the EXECUTOR family on, starts fail, processes
-// exit non-zero after a while, prepares fail for a while, and stops are slow.
+// exit after a while (one in four with status 0: a task that completes, the rest non-zero),
+// prepares fail for a while, and stops are slow.
 #pragma once
 
 #include <cstdint>
