@@ -33,13 +33,14 @@ InputMix drawInputMix(uint64_t seed, bool quiet) {
   }
   mix.badJoin = prng.uniform(2) == 1;
   mix.restarts = prng.uniform(2) == 1;
+  mix.overtakingPushes = prng.uniform(2) == 1;
   return mix;
 }
 
 bool disableInput(InputMix& mix, std::string_view name) {
   bool* families[] = {&mix.invalidControls, &mix.nodeRoles,    &mix.managerLists,
                       &mix.hostileAgents,   &mix.descriptions, &mix.badCredentials,
-                      &mix.badJoin,         &mix.restarts};
+                      &mix.badJoin,         &mix.restarts,     &mix.overtakingPushes};
   for (size_t i = 0; i < std::size(families); ++i) {
     if (name != INPUT_FAMILY_NAMES[i]) continue;
     *families[i] = false;
@@ -75,6 +76,7 @@ std::string format(const InputMix& mix) {
   add(mix.badCredentials, "bad-credentials");
   add(mix.badJoin, "bad-join");
   add(mix.restarts, "restarts");
+  add(mix.overtakingPushes, "overtaking-pushes");
   std::string period = "heartbeat=" + formatDuration(mix.heartbeatPeriod);
   add(mix.heartbeatPeriod != limits::MANAGER_HEARTBEAT_PERIOD, period.c_str());
   return text.empty() ? "plain" : text;

@@ -17,14 +17,15 @@
 namespace swarmlet::sim {
 
 struct InputMix {
-  bool invalidControls = false;  // control requests the API must refuse, changing nothing
-  bool nodeRoles = false;        // nodes promoted and demoted; the last manager's demotion refused
-  bool managerLists = false;     // the managers list changes, shrinks, carries unusable entries
-  bool hostileAgents = false;    // agents report other nodes' tasks and statuses that go backwards
-  bool descriptions = false;     // node descriptions change, and describing sometimes fails
-  bool badCredentials = false;   // one node first starts with credentials the managers refuse
-  bool badJoin = false;          // one node first starts knowing no manager it can dial
-  bool restarts = false;         // operators stop nodes' agents cleanly and start them again
+  bool invalidControls = false;   // control requests the API must refuse, changing nothing
+  bool nodeRoles = false;         // nodes promoted and demoted; the last manager's demotion refused
+  bool managerLists = false;      // the managers list changes, shrinks, carries unusable entries
+  bool hostileAgents = false;     // agents report other nodes' tasks and statuses that go backwards
+  bool descriptions = false;      // node descriptions change, and describing sometimes fails
+  bool badCredentials = false;    // one node first starts with credentials the managers refuse
+  bool badJoin = false;           // one node first starts knowing no manager it can dial
+  bool restarts = false;          // operators stop nodes' agents cleanly and start them again
+  bool overtakingPushes = false;  // a session's first pushes sent before its open's answer
   // The heartbeat period the managers give the agents: the default, or in half the seeds drawn
   // log-uniform in [0.6 s, 9.6 s): above the jitter the managers add (0.5 s), and short enough
   // that failures are detected within the heal phase.
@@ -43,9 +44,9 @@ bool quietInputs(const FaultSelection& faults);
 
 // The families by name, as --disable takes them: "heartbeat-period" gives back the default
 // period.
-inline constexpr std::array<std::string_view, 9> INPUT_FAMILY_NAMES = {
-    "invalid-controls", "node-roles", "manager-lists", "hostile-agents",   "descriptions",
-    "bad-credentials",  "bad-join",   "restarts",      "heartbeat-period",
+inline constexpr std::array<std::string_view, 10> INPUT_FAMILY_NAMES = {
+    "invalid-controls", "node-roles", "manager-lists", "hostile-agents",    "descriptions",
+    "bad-credentials",  "bad-join",   "restarts",      "overtaking-pushes", "heartbeat-period",
 };
 
 // Switches the named family off in `mix`; false when no family has that name.

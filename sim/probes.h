@@ -26,6 +26,7 @@ enum class WorldProbe : uint8_t {
   UNKNOWN_MANAGER_DIALLED,   // an agent dialled an address no manager serves
   BAD_JOIN_FIXED,            // an agent that knew no manager it could dial was given one
   AGENT_RESTARTED,           // an agent stopped cleanly by its operator, and started again
+  PUSHES_OVERTOOK_ANSWER,    // a session's first pushes were sent before its open's answer
   COUNT,
 };
 
@@ -35,7 +36,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(WorldProbe::CO
         "world.invalid-control-refused",  "world.foreign-status-forged",
         "world.status-backwards-forged",  "world.bad-credentials-stopped",
         "world.unknown-manager-dialled",  "world.bad-join-fixed",
-        "world.agent-restarted",
+        "world.agent-restarted",          "world.pushes-overtook-answer",
 };
 
 using WorldProbes = ProbeCounts<WorldProbe>;

@@ -318,6 +318,7 @@ class World {
   void describeFinished(AgentHost& agent, const DescribeFinished& finished);
   void credentialsRefused(AgentHost& agent, const std::string& error);
   void restartStep();
+  void overtakeOpenAnswers(std::vector<shell::ManagerPortOp>& ops);
   void stoppedForRestart(AgentHost& agent);
 
   WorldConfig config_;

@@ -3,6 +3,8 @@
 // entries no agent can dial, hostile agents forging statuses, node descriptions that change or
 // fail, and a node that first starts with credentials the managers refuse. Each family has its
 // rule (sim/rules.h): what the cores must make of such an input.
+#include <algorithm>
+
 #include "core/format.h"
 #include "core/limits.h"
 #include "sim/world-impl.h"
@@ -343,6 +345,28 @@ void World::stoppedForRestart(AgentHost& agent) {
   crashAgent(agent);
   schedule(queue_.now() + Duration::seconds(1) + inputsPrng_.uniformDuration(Duration::seconds(9)),
            AgentRestart{agent.index, agent.incarnation});
+}
+
+// As production's RPC system may: the answer to a session open is sent once its promise
+// resolves, after the pushes the manager made on the agent's streams meanwhile, so a session's
+// first assignments can overtake the answer that opens it (docs/shell-pipelines.md, rule 4).
+// Here, half the time, an open's answer moves behind the pushes to its connection that follow it
+// in the same batch.
+void World::overtakeOpenAnswers(std::vector<shell::ManagerPortOp>& ops) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const auto* reply = std::get_if<shell::Reply>(&ops[i]);
+    if (reply == nullptr || !std::holds_alternative<shell::SessionReply>(reply->message)) continue;
+    size_t last = i;
+    for (size_t j = i + 1; j < ops.size(); ++j) {
+      const auto* push = std::get_if<shell::Push>(&ops[j]);
+      if (push != nullptr && push->connection == reply->connection) last = j;
+    }
+    if (last == i || inputsPrng_.uniform(2) == 0) continue;
+    worldProbes_.hit(WorldProbe::PUSHES_OVERTOOK_ANSWER);
+    std::rotate(ops.begin() + static_cast<long>(i), ops.begin() + static_cast<long>(i) + 1,
+                ops.begin() + static_cast<long>(last) + 1);
+    i = last;
+  }
 }
 
 }  // namespace swarmlet::sim

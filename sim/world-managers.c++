@@ -87,7 +87,9 @@ void World::wakeManagerLater(ManagerHost& manager) {
 }
 
 void World::executeManagerOps(ManagerHost& manager) {
-  for (shell::ManagerPortOp& op : manager.shell.takeOps()) {
+  std::vector<shell::ManagerPortOp> ops = manager.shell.takeOps();
+  if (inputs_.overtakingPushes) overtakeOpenAnswers(ops);
+  for (shell::ManagerPortOp& op : ops) {
     if (!manager.alive || !manager.core) return;
     executeManagerOp(manager, op);
   }
