@@ -54,9 +54,16 @@ void World::invalidControlStep() {
   stepManager(leader, manager::Tick{});
   if (stopped() || leader_ != leader.index) return;
   const manager::ClusterState& cluster = leader.core->state().cluster;
-  std::vector<std::pair<manager::ControlOperation, ControlErrorCode>> candidates;
-  auto add = [&](manager::ControlOperation operation, ControlErrorCode code) {
-    candidates.emplace_back(std::move(operation), code);
+  // Data past the limit is made only for the request drawn (half a megabyte each).
+  struct Candidate {
+    manager::ControlOperation operation;
+    ControlErrorCode code;
+    bool oversized = false;
+  };
+  std::vector<Candidate> candidates;
+  auto add = [&](manager::ControlOperation operation, ControlErrorCode code,
+                 bool oversized = false) {
+    candidates.push_back(Candidate{std::move(operation), code, oversized});
   };
   const auto INVALID = ControlErrorCode::INVALID_ARGUMENT;
   const auto NOT_FOUND = ControlErrorCode::NOT_FOUND;
@@ -117,12 +124,10 @@ void World::invalidControlStep() {
   add(manager::RemoveNode{nobody, inputsPrng_.uniform(2) == 1}, NOT_FOUND);
   add(manager::CreateSecret{"", "data"}, INVALID);
   add(manager::CreateSecret{"refused-secret", ""}, INVALID);
-  add(manager::CreateSecret{"refused-secret", std::string(limits::SECRET_DATA_BYTES_MAX + 1, 'd')},
-      INVALID);
+  add(manager::CreateSecret{"refused-secret", ""}, INVALID, true);
   add(manager::RemoveSecret{SecretId{"no-such-secret"}}, NOT_FOUND);
   add(manager::CreateConfig{std::string(limits::NAME_LENGTH_MAX + 1, 'n'), "data"}, INVALID);
-  add(manager::CreateConfig{"refused-config", std::string(limits::SECRET_DATA_BYTES_MAX + 1, 'd')},
-      INVALID);
+  add(manager::CreateConfig{"refused-config", ""}, INVALID, true);
   add(manager::RemoveConfig{ConfigId{"no-such-config"}}, NOT_FOUND);
 
   // Those that the records make invalid: names in use, modes that cannot change, scaling a
@@ -162,7 +167,12 @@ void World::invalidControlStep() {
   }
   if (managers.size() == 1) add(manager::DemoteNode{managers.front()}, PRECONDITION);
 
-  auto& [operation, code] = candidates[inputsPrng_.uniform(candidates.size())];
+  auto& [operation, code, oversized] = candidates[inputsPrng_.uniform(candidates.size())];
+  if (oversized) {
+    std::string data(limits::SECRET_DATA_BYTES_MAX + 1, 'd');
+    if (auto* secret = std::get_if<manager::CreateSecret>(&operation)) secret->data = data;
+    if (auto* config = std::get_if<manager::CreateConfig>(&operation)) config->data = data;
+  }
   ControlledRecords before = controlledRecords(cluster);
   std::string asked = format(operation);
   RequestId request = control(std::move(operation), code);
