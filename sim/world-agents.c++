@@ -227,7 +227,8 @@ void World::executeAgentOp(AgentHost& agent, shell::AgentPortOp& op) {
         } else if constexpr (std::is_same_v<E, agent::SignalLeft>) {
           schedule(now, AgentStopRequest{agent.index, agent.incarnation});
         } else if constexpr (std::is_same_v<E, agent::AgentStopped>) {
-          // (A node asked to leave or stop before the refusal reached it stops cleanly.)
+          // Refused credentials (a node asked to leave before the refusal reached it stops
+          // cleanly, and is gone), or an operator's restart: the node comes back.
           if (agent.badCredentials && !e.error.empty()) return credentialsRefused(agent, e.error);
           if (agent.restartAfterStop && e.error.empty()) return stoppedForRestart(agent);
           agent.gone = true;
